@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// `vil`: one command-line entry. Each sub-command lives beside the code it drives and is loaded
+// only when called, so `vil decode nmea` starts fast and never touches a device addon.
+import { argv, exit, stderr, stdout } from 'node:process';
+
+/** A sub-command: receives its own arguments, resolves with the exit code. */
+export type CommandMain = (args: string[]) => Promise<number>;
+
+interface Command {
+  summary: string;
+  load(): Promise<CommandMain>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'run <node|all> [...] [--ros-args ...]   run nodes (one process)',
+    load: async () => (await import('./run.js')).main,
+  },
+  'decode nmea': {
+    summary: 'decode nmea FILE|-                     NavSatFix JSON lines from an NMEA log',
+    load: async () => (await import('../rtk_serial/cli.js')).main,
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([, c]) => `  vil ${c.summary}`);
+  return `vil — vehicle-in-the-loop ROS 2 bridge nodes\n\nUsage:\n${lines.join('\n')}\n\n  vil <command> --help   details of one command\n`;
+}
+
+async function dispatch(args: string[]): Promise<number> {
+  if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+    stdout.write(usage());
+    return 0;
+  }
+  const two = `${args[0]} ${args[1] ?? ''}`;
+  const [command, rest] = COMMANDS[two] ? [COMMANDS[two], args.slice(2)] : [COMMANDS[args[0]], args.slice(1)];
+  if (!command) {
+    const known = Object.keys(COMMANDS).filter((k) => k.startsWith(`${args[0]} `));
+    stderr.write(known.length ? `vil ${args[0]}: expected one of: ${known.map((k) => k.split(' ')[1]).join(', ')}\n` : `vil: unknown command "${args[0]}"\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load())(rest);
+}
+
+dispatch(argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    stderr.write(`vil: ${(e as Error).stack ?? String(e)}\n`);
+    exit(1);
+  },
+);

@@ -1,0 +1,15 @@
+// Every node vil ships, by its executable name. Loaded lazily so `vil run rtk_serial` never loads
+// the CAN addon and a machine without SocketCAN still runs the serial node.
+import type { NodeDefinition } from '../runtime/run.js';
+
+export interface NodeEntry {
+  description: string;
+  load(): Promise<NodeDefinition>;
+}
+
+export const NODES: Record<string, NodeEntry> = {
+  rtk_serial: {
+    description: 'RTK receiver on a serial port → raw NMEA, NavSatFix, velocity, heading, status',
+    load: async () => (await import('../rtk_serial/main.js')).rtkSerialNode,
+  },
+};

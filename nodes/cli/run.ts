@@ -1,0 +1,65 @@
+// `vil run <node...|all>`: starts nodes on one ROS context (the one-process mode when several).
+import { runNodesMain } from '../runtime/run.js';
+import type { NodeDefinition } from '../runtime/run.js';
+import { NODES } from './registry.js';
+import { implementationFromEnv, type ImplementationChoice } from '../runtime/context.js';
+
+const HELP = `Usage: vil run <node> [<node> ...] | all  [--ros ${'local|rclnodejs|auto'}] [--record FILE.mcap] [--ros-args ...]
+
+Runs the named nodes in this process on one ROS context. "all" runs every node (one-process mode).
+
+Options:
+  --ros IMPL      ROS implementation: rclnodejs (needs a sourced ROS 2), local (in-process graph),
+                  auto (default: rclnodejs when it loads, else local). Env: VIL_ROS.
+  --record FILE   local graph only: record every message to an MCAP file.
+  --ros-args ...  ROS arguments: --params-file FILE, -p name:=value, -r from:=to, -r __ns:=/ns,
+                  --log-level debug|info|warn|error.
+
+Nodes:
+${Object.entries(NODES)
+  .map(([n, e]) => `  ${n.padEnd(14)} ${e.description}`)
+  .join('\n')}
+`;
+
+export async function main(args: string[]): Promise<number> {
+  const names: string[] = [];
+  let implementation: ImplementationChoice = implementationFromEnv();
+  let recordPath: string | undefined;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--ros-args') break;
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(HELP);
+      return 0;
+    } else if (a === '--ros') {
+      const v = args[++i];
+      if (v !== 'local' && v !== 'rclnodejs' && v !== 'auto') {
+        process.stderr.write(`vil run: --ros expects local, rclnodejs or auto, got ${v}\n`);
+        return 2;
+      }
+      implementation = v;
+    } else if (a === '--record') {
+      recordPath = args[++i];
+      if (!recordPath) {
+        process.stderr.write('vil run: --record needs a file name\n');
+        return 2;
+      }
+    } else names.push(a);
+  }
+  const wanted = names.length === 1 && names[0] === 'all' ? Object.keys(NODES) : names;
+  if (wanted.length === 0) {
+    process.stderr.write(HELP);
+    return 2;
+  }
+  const defs: NodeDefinition[] = [];
+  for (const n of wanted) {
+    const entry = NODES[n];
+    if (!entry) {
+      process.stderr.write(`vil run: unknown node "${n}"; known: ${Object.keys(NODES).join(', ')}\n`);
+      return 2;
+    }
+    defs.push(await entry.load());
+  }
+  return runNodesMain(defs, args.slice(i), { implementation, recordPath });
+}

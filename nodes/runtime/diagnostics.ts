@@ -1,0 +1,102 @@
+// diagnostic_msgs/DiagnosticArray on /diagnostics at 1 Hz: each node registers status tasks that
+// report a level, a one-line summary and key/values (counters, states, ages).
+import type { RosNode, Time, Publisher } from './ros.js';
+
+export const DiagnosticLevel = { OK: 0, WARN: 1, ERROR: 2, STALE: 3 } as const;
+export type DiagnosticLevelValue = (typeof DiagnosticLevel)[keyof typeof DiagnosticLevel];
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface DiagnosticStatusMsg {
+  level: number;
+  name: string;
+  message: string;
+  hardware_id: string;
+  values: KeyValue[];
+}
+
+export interface DiagnosticArrayMsg {
+  header: { stamp: Time; frame_id: string };
+  status: DiagnosticStatusMsg[];
+}
+
+export interface DiagnosticReport {
+  level: DiagnosticLevelValue;
+  message: string;
+  values: Record<string, string | number | boolean | bigint>;
+}
+
+export type DiagnosticTask = () => DiagnosticReport;
+
+export class Diagnostics {
+  private readonly tasks: { name: string; hardwareId: string; run: DiagnosticTask }[] = [];
+  private readonly publisher: Publisher<DiagnosticArrayMsg>;
+
+  constructor(
+    private readonly node: RosNode,
+    periodMs = 1000,
+  ) {
+    // Absolute: /diagnostics is one topic per system, whatever the node's namespace.
+    this.publisher = node.createPublisher<DiagnosticArrayMsg>('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 'default');
+    node.createTimer(periodMs, () => this.publish());
+  }
+
+  /** `name` is shown as "<node>: <name>" as diagnostic_updater does. */
+  add(name: string, hardwareId: string, run: DiagnosticTask): void {
+    this.tasks.push({ name: `${this.node.name}: ${name}`, hardwareId, run });
+  }
+
+  /** Builds the message now (also used by tests and `vil doctor`). */
+  collect(): DiagnosticArrayMsg {
+    const status: DiagnosticStatusMsg[] = this.tasks.map((t) => {
+      let r: DiagnosticReport;
+      try {
+        r = t.run();
+      } catch (e) {
+        r = { level: DiagnosticLevel.ERROR, message: `diagnostic task failed: ${(e as Error).message}`, values: {} };
+      }
+      return {
+        level: r.level,
+        name: t.name,
+        message: r.message,
+        hardware_id: t.hardwareId,
+        values: Object.entries(r.values).map(([key, value]) => ({ key, value: formatValue(value) })),
+      };
+    });
+    return { header: { stamp: this.node.now(), frame_id: '' }, status };
+  }
+
+  publish(): void {
+    if (this.tasks.length) this.publisher.publish(this.collect());
+  }
+}
+
+function formatValue(v: string | number | boolean | bigint): string {
+  if (typeof v === 'number' && !Number.isInteger(v)) return v.toFixed(3);
+  return String(v);
+}
+
+/** Counts events and reports a rate over the last reporting window. */
+export class RateCounter {
+  total = 0;
+  private windowStart = performance.now();
+  private windowCount = 0;
+
+  add(n = 1): void {
+    this.total += n;
+    this.windowCount += n;
+  }
+
+  /** Events per second since the previous call. */
+  takeRate(): number {
+    const now = performance.now();
+    const dt = (now - this.windowStart) / 1000;
+    const rate = dt > 0 ? this.windowCount / dt : 0;
+    this.windowStart = now;
+    this.windowCount = 0;
+    return rate;
+  }
+}

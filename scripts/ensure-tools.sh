@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the system tools vil's tests drive (Debian/Ubuntu, via apt) when they are missing:
+#   socat            serial integration tests (pty pairs)
+#   proj-bin         PROJ's cs2cs/proj: the reference for sim_pose's projections
+#   user-mode-linux  a Linux kernel with vcan, run as a normal process, for SocketCAN tests
+#   can-utils        cansend/candump/canplayer, the independent CAN peers in those tests
+#   kmod, iproute2   modprobe and ip inside that kernel
+#   python3-catkin-pkg  the real package.xml parser
+# Without root it prints the apt command instead and fails, so no test runs without its tool.
+set -euo pipefail
+declare -A need=(
+  [socat]=socat
+  [cs2cs]=proj-bin
+  [linux.uml]=user-mode-linux
+  [cansend]=can-utils
+  [candump]=can-utils
+  [modprobe]=kmod
+  [ip]=iproute2
+  [python3]=python3
+)
+missing=()
+for cmd in "${!need[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+done
+/usr/bin/python3 -c 'import catkin_pkg' >/dev/null 2>&1 || missing+=(python3-catkin-pkg)
+[ ${#missing[@]} -eq 0 ] && exit 0
+pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
+  echo "vil tests need: $pkgs— install with: apt-get install -y --no-install-recommends $pkgs" >&2
+  exit 1
+fi
+SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+echo "ensure-tools: installing $pkgs(apt)" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $pkgs >&2

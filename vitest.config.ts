@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Native addons (serialport, socketcan) and child processes: forks, not worker threads.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests share a 2-core machine with pty pairs and UML guests; keep output readable.
+    reporters: ['default'],
+  },
+});
