@@ -8,6 +8,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests share a 2-core machine with pty pairs and UML guests; keep output readable.
-    reporters: ['default'],
+    reporters: ['default', './test/helpers/summary_reporter.ts'],
   },
 });

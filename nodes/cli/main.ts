@@ -27,7 +27,20 @@ function usage(): string {
   return `vil — vehicle-in-the-loop ROS 2 bridge nodes\n\nUsage:\n${lines.join('\n')}\n\n  vil <command> --help   details of one command\n`;
 }
 
+/** vil needs Node ≥ 22.12 (socketcan 4.3, Node 20 is end-of-life); `npm ci` puts one in node_modules/.bin. */
+function nodeTooOld(): string | undefined {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 12)) return undefined;
+  return `vil needs Node.js 22.12 or newer; this is ${process.version} (${process.execPath}).\n` +
+    'Run it through npm (npm run ..., npx vil) so the project\'s own Node 22 from node_modules/.bin is used, or install Node 22 (README: "Node.js").\n';
+}
+
 async function dispatch(args: string[]): Promise<number> {
+  const old = nodeTooOld();
+  if (old) {
+    stderr.write(old);
+    return 1;
+  }
   if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
     stdout.write(usage());
     return 0;
