@@ -1,0 +1,400 @@
+/*
+ * The production ROS implementation: the RosNode port (ros.ts) on rclnodejs 2.2 and a sourced ROS 2.
+ * rclnodejs is an optional dependency that only installs where ROS 2 is sourced, so it is loaded
+ * here with a dynamic import and typed through the minimal local interface below (checked against
+ * rclnodejs's real declarations by test/runtime/rclnodejs_adapter.test.ts); the build never needs it.
+ *
+ * What rcl does, what we do (facts from rclnodejs 2.2.0: index.js, lib/node.js, lib/time_source.js,
+ * lib/parameter.js, rosidl_gen/templates/message-template.cjs, rosidl_gen/message_translator.cjs):
+ *  - argv goes to rclnodejs.init → rcl_init, so rcl itself applies --ros-args: -r remaps (topics,
+ *    __ns, __node), --log-level, --enclave, and rejects unknown ROS flags.
+ *  - Parameters: rclnodejs applies a params-file or -p override only when its key is the bare node
+ *    name or `/**` (Node._getNativeParameterOverrides). launch_ros writes `parameters=[{...}]` under
+ *    the node's full name (`/vil/rtk_serial`) and params files use `/vil/*`: rclnodejs alone would
+ *    silently ignore both. So values come from params.ts (rcl's key matching, the file and key named
+ *    in errors) on the same argv; rclnodejs's own overrides are read back and fill only what that
+ *    resolver did not see. Each parameter is then declared in rclnodejs, read-only, with its
+ *    description, range and choices, so `ros2 param get/describe` show what the node really uses.
+ *  - use_sim_time: rclnodejs's TimeSource declares it from the same overrides and subscribes /clock;
+ *    where params.ts finds a value rclnodejs missed, it is set on the node (as `ros2 param set`
+ *    would), which switches the TimeSource. Timers run on a STEADY_TIME clock (the port promises
+ *    wall-clock timers; rclnodejs's default timer clock is the ROS clock, which stops without /clock).
+ *  - Spinning: every node spins from creation (rclnodejs re-syncs its wait set when entities are
+ *    added). rclnodejs's own SIGINT handler is removed: run.ts stops the nodes, then shuts down.
+ *
+ * Message shapes (no normalisation needed; the port's promises hold as they are):
+ *  - Subscribers get plain objects (toPlainObject, enableTypedArray on): numeric primitive arrays as
+ *    typed arrays (uint8[] → Uint8Array, float64[9] → Float64Array, ...), int64/uint64 as bigint,
+ *    bool[]/string[] and nested messages as plain arrays/objects, stamps as {sec, nanosec}. The typed
+ *    arrays own their memory (createArrayBufferFromAddress takes ownership), so keeping them is safe.
+ *  - Publishers take plain objects: typed or plain arrays for numeric arrays, bigint for int64
+ *    (anything else throws TypeError), exact length for fixed-size arrays (RangeError). A missing
+ *    field keeps its default here, where the local graph refuses it: the local graph is the stricter
+ *    of the two, so a message that passes there passes here.
+ *  - A subscriber callback that throws is caught and logged (rate-limited) so bad input never stops
+ *    a node; a publish that throws propagates (that is a bug in the node).
+ */
+import type { Logger } from 'pino';
+import type { CreateNodeOptions, Publisher, Qos, QosProfileName, RosContext, RosNode, Subscription, Time, Timer } from './ros.js';
+import {
+  coerce,
+  collectOverrides,
+  fullyQualifiedName,
+  parseRosArgs,
+  resolveParams,
+  type ParamOverride,
+  type ParamSpec,
+  type ParamSpecs,
+  type ParamValues,
+  type RosArgs,
+} from './params.js';
+import { ConfigError } from './errors.js';
+import { nodeLogger, ThrottledLog } from './logger.js';
+import type {
+  RclClock,
+  RclContext,
+  RclNode,
+  RclnodejsModule,
+  RclPublisher,
+  RclQos,
+  RclRange,
+  RclSubscription,
+} from './rclnodejs_api.js';
+
+// ---- Constants (values as declared in rclnodejs's types; the adapter test compares them) ----
+
+/** rclnodejs ParameterType (rcl_interfaces/msg/ParameterType). */
+export const RCL_PARAMETER_TYPE = {
+  PARAMETER_BOOL: 1,
+  PARAMETER_INTEGER: 2,
+  PARAMETER_DOUBLE: 3,
+  PARAMETER_STRING: 4,
+  PARAMETER_BOOL_ARRAY: 6,
+  PARAMETER_INTEGER_ARRAY: 7,
+  PARAMETER_DOUBLE_ARRAY: 8,
+  PARAMETER_STRING_ARRAY: 9,
+} as const;
+
+/** rmw QoS policy values as rclnodejs's QoS takes them. */
+export const RCL_QOS_POLICY = {
+  HISTORY_KEEP_LAST: 1,
+  HISTORY_KEEP_ALL: 2,
+  RELIABILITY_RELIABLE: 1,
+  RELIABILITY_BEST_EFFORT: 2,
+  DURABILITY_TRANSIENT_LOCAL: 1,
+  DURABILITY_VOLATILE: 2,
+} as const;
+
+/** Our profile names → rclnodejs's QoS profile references (QoS.profileSensorData, ...). */
+export const RCL_QOS_PROFILE = {
+  sensor_data: 'qos_profile_sensor_data',
+  default: 'qos_profile_default',
+  system_default: 'qos_profile_system_default',
+  services_default: 'qos_profile_services_default',
+  parameters: 'qos_profile_parameters',
+  parameter_events: 'qos_profile_parameter_events',
+} as const satisfies Record<QosProfileName, string>;
+
+/** rclnodejs ClockType.STEADY_TIME. */
+export const RCL_CLOCK_STEADY_TIME = 3;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+// ---- Pure mappings (unit-tested) ----
+
+/** The rclnodejs `qos` option for our Qos: a profile reference string, or a QoS built from settings. */
+export function toRclQos(rcl: Pick<RclnodejsModule, 'QoS'>, qos: Qos): RclQos | string {
+  if (typeof qos === 'string') {
+    const ref = RCL_QOS_PROFILE[qos];
+    if (!ref) throw new Error(`unknown QoS profile "${qos}"; expected one of ${Object.keys(RCL_QOS_PROFILE).join(', ')}`);
+    return ref;
+  }
+  if (qos.history === 'keep_last' && !(Number.isInteger(qos.depth) && qos.depth > 0)) {
+    throw new Error(`QoS keep_last needs a depth ≥ 1, got ${qos.depth}`);
+  }
+  return new rcl.QoS(
+    qos.history === 'keep_all' ? RCL_QOS_POLICY.HISTORY_KEEP_ALL : RCL_QOS_POLICY.HISTORY_KEEP_LAST,
+    qos.history === 'keep_all' ? 0 : qos.depth,
+    qos.reliability === 'best_effort' ? RCL_QOS_POLICY.RELIABILITY_BEST_EFFORT : RCL_QOS_POLICY.RELIABILITY_RELIABLE,
+    qos.durability === 'transient_local' ? RCL_QOS_POLICY.DURABILITY_TRANSIENT_LOCAL : RCL_QOS_POLICY.DURABILITY_VOLATILE,
+  );
+}
+
+export type RclParameterTypeValue = (typeof RCL_PARAMETER_TYPE)[keyof typeof RCL_PARAMETER_TYPE];
+
+export function rclParameterType(spec: ParamSpec): RclParameterTypeValue {
+  switch (spec.type) {
+    case 'bool':
+      return RCL_PARAMETER_TYPE.PARAMETER_BOOL;
+    case 'integer':
+      return RCL_PARAMETER_TYPE.PARAMETER_INTEGER;
+    case 'double':
+      return RCL_PARAMETER_TYPE.PARAMETER_DOUBLE;
+    case 'string':
+      return RCL_PARAMETER_TYPE.PARAMETER_STRING;
+    case 'bool_array':
+      return RCL_PARAMETER_TYPE.PARAMETER_BOOL_ARRAY;
+    case 'integer_array':
+      return RCL_PARAMETER_TYPE.PARAMETER_INTEGER_ARRAY;
+    case 'double_array':
+      return RCL_PARAMETER_TYPE.PARAMETER_DOUBLE_ARRAY;
+    case 'string_array':
+      return RCL_PARAMETER_TYPE.PARAMETER_STRING_ARRAY;
+  }
+}
+
+/** Our resolved value → the value rclnodejs's Parameter validates (integers are bigint there). */
+export function toRclParameterValue(spec: ParamSpec, value: unknown): unknown {
+  if (spec.type === 'integer') return BigInt(value as number);
+  if (spec.type === 'integer_array') return (value as number[]).map((v) => BigInt(v));
+  return value;
+}
+
+/** A value rclnodejs parsed (bigint integers) → the plain JS value params.ts checks. */
+export function fromRclParameterValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return bigintToNumber(value);
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'bigint' ? bigintToNumber(v) : v));
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  return value;
+}
+
+function bigintToNumber(v: bigint): number | bigint {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+}
+
+/** A range for the descriptor (rcl shows it in `ros2 param describe`); one-sided limits are opened to the type's extent. */
+export function rclRange(rcl: Pick<RclnodejsModule, 'FloatingPointRange' | 'IntegerRange'>, spec: ParamSpec): RclRange | undefined {
+  if (spec.type !== 'integer' && spec.type !== 'double') return undefined;
+  if (spec.min === undefined && spec.max === undefined) return undefined;
+  if (spec.type === 'integer') {
+    return new rcl.IntegerRange(spec.min === undefined ? INT64_MIN : BigInt(spec.min), spec.max === undefined ? INT64_MAX : BigInt(spec.max), 1n);
+  }
+  // step 0: a continuous range (rclnodejs FloatingPointRange.inRange skips the step test).
+  return new rcl.FloatingPointRange(spec.min ?? -Number.MAX_VALUE, spec.max ?? Number.MAX_VALUE, 0);
+}
+
+// ---- Loading ----
+
+/** Loads rclnodejs, or throws one clear line saying why it cannot be used here and the fix. */
+export async function loadRclnodejs(env: NodeJS.ProcessEnv = process.env): Promise<RclnodejsModule> {
+  if (!env.AMENT_PREFIX_PATH) {
+    throw new Error('ROS 2 is not sourced (AMENT_PREFIX_PATH is not set). Fix: source /opt/ros/jazzy/setup.bash (and your workspace install/setup.bash)');
+  }
+  // A non-literal specifier keeps tsc from resolving rclnodejs's types: the build must not need them.
+  const specifier = 'rclnodejs';
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(specifier)) as { default?: unknown };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes("'rclnodejs'")) {
+      throw new Error(
+        'rclnodejs is not installed (it is an optional dependency that builds only where ROS 2 is sourced). Fix: source /opt/ros/jazzy/setup.bash, then run `npm ci` (or `npm rebuild rclnodejs`) in the vil directory',
+      );
+    }
+    throw new Error(`rclnodejs is installed but failed to load: ${err.message.split('\n')[0]}. Fix: rebuild it with ROS 2 sourced (\`npm rebuild rclnodejs\`)`);
+  }
+  // rclnodejs's ESM build exports one default object (dist/index.js).
+  return (mod.default ?? mod) as RclnodejsModule;
+}
+
+export async function createRclnodejsContext(argv: readonly string[]): Promise<RosContext> {
+  const rosArgs = parseRosArgs(argv);
+  const rcl = await loadRclnodejs();
+  const context = new rcl.Context();
+  try {
+    // rcl_init parses argv like a program's argv; a leading program name keeps it conventional.
+    await rcl.init(context, ['vil', ...argv]);
+  } catch (e) {
+    throw new Error(`rclnodejs.init failed: ${(e as Error).message}`);
+  }
+  rcl.removeSignalHandlers();
+  return new RclnodejsContext(rcl, context, rosArgs);
+}
+
+// ---- The port on rclnodejs ----
+
+class RclnodejsContext implements RosContext {
+  readonly implementation = 'rclnodejs' as const;
+  private readonly nodes: RclnodejsNode[] = [];
+  private shutDown = false;
+
+  constructor(
+    private readonly rcl: RclnodejsModule,
+    private readonly context: RclContext,
+    private readonly rosArgs: RosArgs,
+  ) {}
+
+  createNode(name: string, options: CreateNodeOptions = {}): RosNode {
+    if (this.shutDown) throw new Error(`cannot create node ${name}: the ROS context is shut down`);
+    const nodeOptions = new this.rcl.NodeOptions();
+    // Our own declared parameters only; undeclared overrides are reported, not silently declared.
+    nodeOptions.automaticallyDeclareParametersFromOverrides = false;
+    const rclNode = new this.rcl.Node(name, options.namespace ?? '', this.context, nodeOptions);
+    const fqn = fullyQualifiedName(rclNode.namespace(), rclNode.name());
+    const clash = this.nodes.find((n) => !n.destroyed && n.fqn === fqn);
+    if (clash) {
+      rclNode.destroy();
+      throw new ConfigError({
+        source: 'command line',
+        key: '-r __node:=',
+        problem: `two nodes named ${fqn} in one process (a plain __node remap renames every node of the process)`,
+        fix: `rename one node only: --ros-args -r ${name}:__node:=<new name>`,
+      });
+    }
+    let node: RclnodejsNode;
+    try {
+      node = new RclnodejsNode(this.rcl, rclNode, this.rosArgs, fqn);
+    } catch (e) {
+      rclNode.destroy();
+      throw e;
+    }
+    this.nodes.push(node);
+    rclNode.spin();
+    return node;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.shutDown) return;
+    this.shutDown = true;
+    for (const n of this.nodes) n.destroy();
+    if (!this.context.isShutdown()) this.context.shutdown();
+  }
+}
+
+class RclnodejsNode implements RosNode {
+  readonly name: string;
+  readonly namespace: string;
+  readonly logger: Logger;
+  destroyed = false;
+  private readonly overrides: Map<string, ParamOverride>;
+  private readonly steadyClock: RclClock;
+  private readonly throttled: ThrottledLog;
+
+  constructor(
+    private readonly rcl: RclnodejsModule,
+    private readonly rclNode: RclNode,
+    rosArgs: RosArgs,
+    readonly fqn: string,
+  ) {
+    this.name = rclNode.name();
+    this.namespace = rclNode.namespace() || '/';
+    this.logger = nodeLogger(this.name, rosArgs.logLevel);
+    this.throttled = new ThrottledLog(this.logger);
+    this.steadyClock = new rcl.Clock(RCL_CLOCK_STEADY_TIME);
+    this.overrides = collectOverrides(rosArgs, fqn, this.name);
+    // What rcl parsed itself (bare node name or /**), for anything params.ts did not see.
+    for (const p of rclNode.getParameterOverrides()) {
+      if (!this.overrides.has(p.name)) this.overrides.set(p.name, { value: fromRclParameterValue(p.value), source: `ROS arguments (parameter ${p.name})` });
+    }
+    this.applyUseSimTime();
+  }
+
+  private applyUseSimTime(): void {
+    const o = this.overrides.get('use_sim_time');
+    if (!o) return;
+    const want = coerce('use_sim_time', { type: 'bool', default: false, description: 'use /clock as the ROS clock' }, o) as boolean;
+    if (this.rclNode.getParameter('use_sim_time').value === want) return;
+    const r = this.rclNode.setParameter(new this.rcl.Parameter('use_sim_time', RCL_PARAMETER_TYPE.PARAMETER_BOOL, want));
+    if (!r.successful) throw new Error(`${this.fqn}: cannot set use_sim_time=${want}: ${r.reason}`);
+  }
+
+  get useSimTime(): boolean {
+    return this.rclNode.getParameter('use_sim_time').value === true;
+  }
+
+  declareParameters<S extends ParamSpecs>(specs: S): ParamValues<S> {
+    const { values, unknown } = resolveParams(specs, this.overrides);
+    const known = unknown.filter((k) => !this.declaredElsewhere(k));
+    if (known.length) {
+      this.logger.warn({ parameters: known }, `parameters given for ${this.fqn} that it does not declare (misspelt?): ${known.join(', ')}`);
+    }
+    const read: Record<string, unknown> = {};
+    for (const [name, spec] of Object.entries(specs)) {
+      const type = rclParameterType(spec);
+      const descriptor = new this.rcl.ParameterDescriptor(name, type, spec.description, true, rclRange(this.rcl, spec));
+      const constraints = [spec.type === 'string' && spec.choices ? `one of: ${spec.choices.join(', ')}` : '', spec.hint ?? ''].filter(Boolean);
+      if (constraints.length) descriptor.additionalConstraints = constraints.join('; ');
+      const value = (values as Record<string, unknown>)[name];
+      try {
+        this.rclNode.declareParameter(new this.rcl.Parameter(name, type, toRclParameterValue(spec, value)), descriptor, true);
+      } catch (e) {
+        throw new Error(`${this.fqn}: rclnodejs refused parameter ${name}=${JSON.stringify(value)}: ${(e as Error).message}`);
+      }
+      // Read back what the node now holds: the value `ros2 param get` reports.
+      read[name] = fromRclParameterValue(this.rclNode.getParameter(name).value);
+    }
+    return read as ParamValues<S>;
+  }
+
+  /** Parameters the first declareParameters call may legitimately not know (a later call declares them). */
+  private declaredElsewhere(name: string): boolean {
+    return this.rclNode.getParameter(name).type !== 0;
+  }
+
+  createPublisher<T>(type: string, topic: string, qos: Qos = 'default'): Publisher<T> {
+    let pub: RclPublisher;
+    try {
+      pub = this.rclNode.createPublisher(type, topic, { qos: toRclQos(this.rcl, qos) });
+    } catch (e) {
+      throw entityError('publisher', type, topic, e);
+    }
+    return {
+      topic: pub.topic,
+      type,
+      publish: (message: T) => pub.publish(message as object),
+    };
+  }
+
+  createSubscription<T>(type: string, topic: string, qos: Qos, callback: (message: T) => void): Subscription {
+    const onMessage = (message: object) => {
+      try {
+        callback(message as T);
+      } catch (e) {
+        this.throttled.error(`callback:${topic}`, `callback for ${topic} threw: ${(e as Error).message}`, { err: e });
+      }
+    };
+    let sub: RclSubscription;
+    try {
+      sub = this.rclNode.createSubscription(type, topic, { qos: toRclQos(this.rcl, qos) }, onMessage);
+    } catch (e) {
+      throw entityError('subscription', type, topic, e);
+    }
+    return { topic: sub.topic, type };
+  }
+
+  createTimer(periodMs: number, callback: () => void): Timer {
+    if (!(periodMs > 0)) throw new Error(`timer period must be > 0 ms, got ${periodMs}`);
+    const onTick = () => {
+      try {
+        callback();
+      } catch (e) {
+        this.throttled.error('timer', `timer callback threw: ${(e as Error).message}`, { err: e });
+      }
+    };
+    const t = this.rclNode.createTimer(BigInt(Math.round(periodMs * 1e6)), onTick, this.steadyClock);
+    return { cancel: () => t.cancel() };
+  }
+
+  now(): Time {
+    return this.rclNode.now().toMsg();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.rclNode.destroy();
+  }
+}
+
+function entityError(kind: string, type: string, topic: string, e: unknown): Error {
+  const msg = (e as Error).message ?? String(e);
+  const hint = /does not exist|MESSAGE_NOT_FOUND|not found/i.test(msg)
+    ? type.startsWith('vil/')
+      ? ' Fix: build the package (colcon build) and `source install/setup.bash`, so rclnodejs finds and generates vil\'s own interfaces'
+      : ` Fix: install the package that provides ${type.split('/')[0]} (rosdep install --from-paths src) and re-run \`npx generate-ros-messages\` in share/vil`
+    : '';
+  return new Error(`cannot create ${kind} ${type} on ${topic}: ${msg}.${hint}`);
+}
