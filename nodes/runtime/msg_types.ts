@@ -139,3 +139,166 @@ export interface GnssStatusMsg {
   gnss_time_valid: boolean;
   gnss_time: Time;
 }
+
+/** builtin_interfaces/msg/Duration (sec may be negative; nanosec in [0, 1e9)) */
+export interface DurationMsg {
+  sec: number;
+  nanosec: number;
+}
+
+/** geometry_msgs/msg/Point */
+export interface PointMsg {
+  x: number;
+  y: number;
+  z: number;
+}
+
+/** geometry_msgs/msg/Pose */
+export interface PoseMsg {
+  position: PointMsg;
+  orientation: QuaternionMsg;
+}
+
+/** geometry_msgs/msg/PoseStamped */
+export interface PoseStampedMsg {
+  header: HeaderMsg;
+  pose: PoseMsg;
+}
+
+/** geometry_msgs/msg/Transform */
+export interface TransformMsg {
+  translation: Vector3Msg;
+  rotation: QuaternionMsg;
+}
+
+/** geometry_msgs/msg/TransformStamped */
+export interface TransformStampedMsg {
+  header: HeaderMsg;
+  child_frame_id: string;
+  transform: TransformMsg;
+}
+
+/** tf2_msgs/msg/TFMessage (/tf and /tf_static) */
+export interface TFMessageMsg {
+  transforms: TransformStampedMsg[];
+}
+
+/** std_msgs/msg/ColorRGBA (float32 components, 0..1) */
+export interface ColorRGBAMsg {
+  r: number;
+  g: number;
+  b: number;
+  a: number;
+}
+
+/** visualization_msgs/msg/Marker constants. */
+export const Marker = {
+  ARROW: 0,
+  CUBE: 1,
+  SPHERE: 2,
+  CYLINDER: 3,
+  LINE_STRIP: 4,
+  LINE_LIST: 5,
+  CUBE_LIST: 6,
+  SPHERE_LIST: 7,
+  POINTS: 8,
+  TEXT_VIEW_FACING: 9,
+  MESH_RESOURCE: 10,
+  TRIANGLE_LIST: 11,
+  ARROW_STRIP: 12,
+  ADD: 0,
+  MODIFY: 0,
+  DELETE: 2,
+  DELETEALL: 3,
+} as const;
+
+/** sensor_msgs/msg/CompressedImage */
+export interface CompressedImageMsg {
+  header: HeaderMsg;
+  format: string;
+  data: Uint8Array;
+}
+
+/** visualization_msgs/msg/UVCoordinate */
+export interface UVCoordinateMsg {
+  u: number;
+  v: number;
+}
+
+/** visualization_msgs/msg/MeshFile */
+export interface MeshFileMsg {
+  filename: string;
+  data: Uint8Array;
+}
+
+/** visualization_msgs/msg/Marker (Jazzy fields; texture and mesh_file exist since Humble) */
+export interface MarkerMsg {
+  header: HeaderMsg;
+  ns: string;
+  /** int32 */
+  id: number;
+  /** int32, Marker.ARROW ... */
+  type: number;
+  /** int32, Marker.ADD / DELETE / DELETEALL */
+  action: number;
+  pose: PoseMsg;
+  scale: Vector3Msg;
+  color: ColorRGBAMsg;
+  /** 0 = forever; counted in the viewer's ROS clock */
+  lifetime: DurationMsg;
+  frame_locked: boolean;
+  points: PointMsg[];
+  colors: ColorRGBAMsg[];
+  texture_resource: string;
+  texture: CompressedImageMsg;
+  uv_coordinates: UVCoordinateMsg[];
+  text: string;
+  mesh_resource: string;
+  mesh_file: MeshFileMsg;
+  mesh_use_embedded_materials: boolean;
+}
+
+/** visualization_msgs/msg/MarkerArray */
+export interface MarkerArrayMsg {
+  markers: MarkerMsg[];
+}
+
+/** vil/msg/DetectedObject constants (msgs/msg/DetectedObject.msg). */
+export const DetectedObject = {
+  CLASS_UNKNOWN: 0,
+  CLASS_CAR: 1,
+  CLASS_TRUCK: 2,
+  CLASS_MOTORCYCLE: 3,
+  CLASS_BICYCLE: 4,
+  CLASS_PEDESTRIAN: 5,
+  CLASS_ANIMAL: 6,
+  CLASS_STATIC: 7,
+  CLASS_OTHER: 8,
+} as const;
+
+/** vil/msg/DetectedObject */
+export interface DetectedObjectMsg {
+  /** uint32 */
+  id: number;
+  /** uint8, DetectedObject.CLASS_* */
+  classification: number;
+  class_label: string;
+  position: PointMsg;
+  velocity: Vector3Msg;
+  acceleration: Vector3Msg;
+  size: Vector3Msg;
+  yaw: number;
+  existence_probability: number;
+  /** uint8 */
+  status: number;
+  status_label: string;
+}
+
+/** vil/msg/ObjectList */
+export interface ObjectListMsg {
+  header: HeaderMsg;
+  source: string;
+  cycle_counter: number;
+  frames_in_cycle: number;
+  objects: DetectedObjectMsg[];
+}
