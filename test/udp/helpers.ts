@@ -1,0 +1,56 @@
+// Test helpers: the independent Python struct receiver (test/udp/struct_receiver.py).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse } from 'yaml';
+
+export const STRUCT_RECEIVER = new URL('./struct_receiver.py', import.meta.url).pathname;
+
+/** What struct_receiver.py prints per datagram. */
+export interface PyPacket {
+  size: number;
+  expected_size: number;
+  payload_size: number;
+  header: Record<string, number | string>;
+  fields: Record<string, any>;
+  crc_ok?: boolean;
+}
+
+/**
+ * Starts the Python receiver on 127.0.0.1 for `count` datagrams of the layout in `yamlFile`
+ * (converted to JSON here with the yaml package: Python reads the same document, decoding it by
+ * its own rules). Resolves `port` once bound; `packets` resolves when all arrived.
+ */
+export async function startStructReceiver(yamlFile: string, count: number, timeoutS = 20): Promise<{ port: number; packets: Promise<PyPacket[]> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vil-udp-'));
+  const jsonFile = join(dir, 'layout.json');
+  writeFileSync(jsonFile, JSON.stringify(parse(readFileSync(yamlFile, 'utf8'))));
+  const child = spawn('python3', [STRUCT_RECEIVER, jsonFile, String(count), String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const lines = createInterface({ input: child.stdout });
+  const it = lines[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) throw new Error(`struct_receiver.py did not start: ${stderr}`);
+  const { port } = JSON.parse(first.value) as { port: number };
+  const packets = (async () => {
+    const out: PyPacket[] = [];
+    for (;;) {
+      const n = await it.next();
+      if (n.done) break;
+      const o = JSON.parse(n.value);
+      if (o.timeout) throw new Error(`struct_receiver.py: timed out after ${out.length}/${count} packets`);
+      out.push(o);
+    }
+    const code: number = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.on('exit', (c) => r(c ?? -1))));
+    if (code !== 0) throw new Error(`struct_receiver.py exited ${code}: ${stderr}`);
+    return out;
+  })();
+  return { port, packets };
+}
+
+export function f32(x: number): number {
+  return Math.fround(x);
+}
