@@ -1,0 +1,47 @@
+// Shared by the DBC tests: fixture paths and hex helpers.
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { loadDbcFile, readDbcFile } from '../../nodes/can_bridge/dbc_load.js';
+import type { CanDatabase } from '../../nodes/can_bridge/dbc_codec.js';
+
+export const DBC_DIR = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/dbc');
+
+export const DBC_FILES = readdirSync(DBC_DIR)
+  .filter((f) => f.toLowerCase().endsWith('.dbc'))
+  .sort();
+
+export function dbcPath(name: string): string {
+  return join(DBC_DIR, name);
+}
+
+export function load(name: string, codegen = true): CanDatabase {
+  return loadDbcFile(dbcPath(name), { codegen });
+}
+
+export function model(name: string): ReturnType<typeof readDbcFile> {
+  return readDbcFile(dbcPath(name));
+}
+
+export function hex(s: string): Uint8Array {
+  const clean = s.replace(/[\s.]/g, '');
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+/** Deterministic PRNG (mulberry32) so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
