@@ -304,7 +304,12 @@ function msgDependencies(text: string, pkg: string): string[] {
 
 /** The directory whose package.json names "vil": the source tree or an installed/compiled copy. */
 export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  return findProjectRoot(dirname(fileURLToPath(import.meta.url)));
+}
+
+/** Walks up from `start` to the directory whose package.json has "name": "vil". */
+export function findProjectRoot(start: string): string {
+  let dir = start;
   for (;;) {
     const pj = join(dir, 'package.json');
     if (existsSync(pj)) {
@@ -315,7 +320,7 @@ export function projectRoot(): string {
       }
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the vil project root (a package.json with "name": "vil") above ${fileURLToPath(import.meta.url)}`);
+    if (up === dir) throw new Error(`cannot find the vil project root (a package.json with "name": "vil") above ${start}`);
     dir = up;
   }
 }
