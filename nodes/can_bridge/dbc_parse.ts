@@ -813,7 +813,10 @@ function attrTokenValue(def: AttributeDefinition | undefined, v: Token): Attribu
 
 /** Parses DBC text. `file` is only used in error messages and source positions. */
 export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
-  const parser = new Parser(tokenize(text, file), file, text);
+  // Line endings as Python's universal newlines (what cantools reads): CRLF and CR become LF, so
+  // multi-line comments read the same whichever tool wrote the file.
+  const src = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  const parser = new Parser(tokenize(src, file), file, src);
   parser.parse();
   const warnings: DbcWarning[] = [];
   const warn = (message: string, source: SourcePos): void => {
