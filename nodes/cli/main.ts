@@ -20,6 +20,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'decode nmea FILE|-                     NavSatFix JSON lines from an NMEA log',
     load: async () => (await import('../rtk_serial/cli.js')).main,
   },
+  'udp decode': {
+    summary: 'udp decode --layout FILE [INPUT]        JSON of captured datagrams (pcap or hex lines)',
+    load: async () => (await import('../runtime/udp_layout/cli.js')).decodeMain,
+  },
+  'udp listen': {
+    summary: 'udp listen --layout FILE --port N       JSON of live datagrams on a UDP port',
+    load: async () => (await import('../runtime/udp_layout/cli.js')).listenMain,
+  },
 };
 
 function usage(): string {

@@ -54,3 +54,52 @@ export async function startStructReceiver(yamlFile: string, count: number, timeo
 export function f32(x: number): number {
   return Math.fround(x);
 }
+
+/** A complete visualization_msgs/msg/Marker (every Jazzy field) at (x, −2x, 0.25) with yaw. */
+export function makeMarker(id: number, x: number, yaw: number, ns: string) {
+  const zero = { sec: 0, nanosec: 0 };
+  return {
+    header: { stamp: { sec: 10, nanosec: 0 }, frame_id: 'map' },
+    ns,
+    id,
+    type: 1,
+    action: 0,
+    pose: { position: { x, y: -2 * x, z: 0.25 }, orientation: { x: 0, y: 0, z: Math.sin(yaw / 2), w: Math.cos(yaw / 2) } },
+    scale: { x: 4.61, y: 1.83, z: 1.5 },
+    color: { r: 1, g: 0, b: 0, a: 1 },
+    lifetime: zero,
+    frame_locked: false,
+    points: [],
+    colors: [],
+    texture_resource: '',
+    texture: { header: { stamp: zero, frame_id: '' }, format: '', data: new Uint8Array() },
+    uv_coordinates: [],
+    text: '',
+    mesh_resource: '',
+    mesh_file: { filename: '', data: new Uint8Array() },
+    mesh_use_embedded_materials: false,
+  };
+}
+
+/** Runs a CLI main in-process, capturing stdout lines and stderr. */
+export async function runCli(main: (args: string[]) => Promise<number>, args: string[]): Promise<{ code: number; lines: string[]; stderr: string }> {
+  let out = '';
+  let stderr = '';
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string | Uint8Array) => {
+    out += String(c);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => {
+    stderr += String(c);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, lines: out.split('\n').filter(Boolean), stderr };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+}

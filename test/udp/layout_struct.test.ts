@@ -10,7 +10,7 @@ import { decodePacket } from '../../nodes/runtime/udp_layout/decoder.js';
 import { PacketEncoder } from '../../nodes/runtime/udp_layout/encoder.js';
 import { FLAG_STALE } from '../../nodes/runtime/udp_layout/plan.js';
 import { UdpSender } from '../../nodes/runtime/udp_layout/udp_sender.js';
-import { f32, startStructReceiver, type PyPacket } from './helpers.js';
+import { f32, makeMarker, startStructReceiver, type PyPacket } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ALL_TYPES = `${root}test/fixtures/udp/navsatfix_all_types.yaml`;
@@ -109,27 +109,7 @@ describe('layout encoding vs Python struct over UDP on 127.0.0.1', () => {
 
   it('array of structs: count field, max_count, zero-padded unused slots, quaternion yaw, units, char', async () => {
     const c = compileLayoutFile(MARKERS, messageRegistry());
-    const marker = (id: number, x: number, yaw: number, ns: string) => ({
-      header: { stamp: { sec: 10, nanosec: 0 }, frame_id: 'map' },
-      ns,
-      id,
-      type: 1,
-      action: 0,
-      pose: { position: { x, y: -2 * x, z: 0.25 }, orientation: { x: 0, y: 0, z: Math.sin(yaw / 2), w: Math.cos(yaw / 2) } },
-      scale: { x: 4.61, y: 1.83, z: 1.5 },
-      color: { r: 1, g: 0, b: 0, a: 1 },
-      lifetime: { sec: 0, nanosec: 0 },
-      frame_locked: false,
-      points: [],
-      colors: [],
-      texture_resource: '',
-      texture: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, format: '', data: new Uint8Array() },
-      uv_coordinates: [],
-      text: '',
-      mesh_resource: '',
-      mesh_file: { filename: '', data: new Uint8Array() },
-      mesh_use_embedded_materials: false,
-    });
+    const marker = makeMarker;
     const lists = [
       [marker(7, 12.5, 0.5, 'car'), marker(-3, -40.25, -2.9, 'pedestrian')],
       [],

@@ -5,6 +5,7 @@ Reads a layout (the YAML file converted to JSON by the test), builds Python `str
 it with its own reading of the layout rules, binds a UDP socket on 127.0.0.1, prints
 {"port": N} and then one JSON line per datagram with the raw wire values, the header and whether
 zlib.crc32 agrees. Knows nothing of vil's TypeScript code.
+Offline: `struct_receiver.py LAYOUT.json --hex FILE` decodes hex lines instead.
 
 Layout rules as written in the layout reference: header slots in the order magic, version, flags,
 sequence, send_time, payload_length; then the fields in order, tightly packed; `pad: N` adds N
@@ -144,6 +145,13 @@ def big_ints_as_text(o):
 
 def main():
     layout = json.load(open(sys.argv[1]))
+    if sys.argv[2] == '--hex':
+        # Offline mode: one datagram per line of hex digits.
+        for line in open(sys.argv[3]):
+            line = line.split('#')[0].strip().replace(' ', '').replace(':', '')
+            if line:
+                print(json.dumps(big_ints_as_text(decode(layout, bytes.fromhex(line)))), flush=True)
+        return 0
     count = int(sys.argv[2])
     timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
