@@ -1,0 +1,398 @@
+// The in-process ROS graph: topics with one type each, publishers that validate and serialise to
+// CDR, subscriptions with their own queue (keep_last drops the oldest, keep_all grows), delivery
+// by deserialising in setImmediate batches (asynchronous like a real middleware), QoS matching as
+// in ROS 2, transient-local history for late joiners, statistics, and an optional recorder.
+import type { Logger } from 'pino';
+import type { Publisher, QosSettings, Subscription, Time } from '../ros.js';
+import { messageRegistry, typeKey, typeName, type MessageRegistry } from '../msg_registry.js';
+import { codecFor, type TypeCodec } from './codec.js';
+import { FieldError } from './validate.js';
+import { describeQos, incompatiblePolicy, type IncompatiblePolicy } from './qos.js';
+
+/** What the graph needs from the node owning an endpoint. */
+export interface EndpointOwner {
+  /** Fully qualified node name, e.g. "/vil/rtk_serial". */
+  readonly fqn: string;
+  readonly logger: Logger;
+  /** The node's ROS clock (recording log time). */
+  now(): Time;
+}
+
+export interface TopicStats {
+  topic: string;
+  type: string;
+  publishers: number;
+  subscriptions: number;
+  /** Messages published. */
+  messages: number;
+  /** CDR bytes published (encapsulation header included). */
+  bytes: number;
+  /** Messages a keep_last subscription queue dropped because its reader fell behind. */
+  dropped: number;
+}
+
+export interface QosIncompatibility {
+  topic: string;
+  publisherNode: string;
+  subscriptionNode: string;
+  policy: IncompatiblePolicy;
+}
+
+/** Where the graph sends every published message when recording. */
+export interface MessageSink {
+  write(topic: TopicState, logTime: Time, data: Uint8Array): void;
+  close(): Promise<void>;
+}
+
+/** A message does not match its type: thrown synchronously from publish(). */
+export class MessageValidationError extends Error {
+  constructor(
+    readonly topic: string,
+    readonly type: string,
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`publish on ${topic} (${type}): ${path ? `field "${path}"` : 'message'}: ${problem}`);
+    this.name = 'MessageValidationError';
+  }
+}
+
+/** Bounded FIFO of CDR buffers; grows when unbounded (keep_all). */
+class ByteQueue {
+  private buf: (Uint8Array | undefined)[];
+  private head = 0;
+  length = 0;
+
+  constructor(private readonly capacity: number) {
+    this.buf = new Array<Uint8Array | undefined>(Number.isFinite(capacity) ? capacity : 16);
+  }
+
+  /** Returns true when the oldest entry had to be dropped. */
+  push(b: Uint8Array): boolean {
+    if (this.length === this.capacity) {
+      this.buf[this.head] = b;
+      this.head = (this.head + 1) % this.buf.length;
+      return true;
+    }
+    if (this.length === this.buf.length) this.grow();
+    this.buf[(this.head + this.length) % this.buf.length] = b;
+    this.length++;
+    return false;
+  }
+
+  shift(): Uint8Array | undefined {
+    if (this.length === 0) return undefined;
+    const b = this.buf[this.head];
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) % this.buf.length;
+    this.length--;
+    return b;
+  }
+
+  clear(): void {
+    this.buf.fill(undefined);
+    this.head = 0;
+    this.length = 0;
+  }
+
+  /** Oldest first. */
+  toArray(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.buf[(this.head + i) % this.buf.length]!);
+    return out;
+  }
+
+  private grow(): void {
+    const next = new Array<Uint8Array | undefined>(this.buf.length * 2);
+    for (let i = 0; i < this.length; i++) next[i] = this.buf[(this.head + i) % this.buf.length];
+    this.buf = next;
+    this.head = 0;
+  }
+}
+
+export class TopicState {
+  readonly publishers = new Set<LocalPublisher<unknown>>();
+  readonly subscriptions = new Set<LocalSubscription<unknown>>();
+  messages = 0;
+  bytes = 0;
+  dropped = 0;
+  /** Set by the recorder: its channel for this topic. */
+  channelId: number | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly type: string,
+    readonly codec: TypeCodec,
+  ) {}
+
+  get endpoints(): number {
+    return this.publishers.size + this.subscriptions.size;
+  }
+}
+
+export class LocalPublisher<T> implements Publisher<T> {
+  /** Compatible subscriptions; rebuilt when endpoints come and go. */
+  matched: LocalSubscription<unknown>[] = [];
+  /** Transient local: the last `depth` messages, for subscriptions that join later. */
+  readonly history: ByteQueue | undefined;
+  destroyed = false;
+
+  constructor(
+    private readonly graph: LocalGraph,
+    readonly owner: EndpointOwner,
+    readonly state: TopicState,
+    readonly qos: QosSettings,
+  ) {
+    this.history = qos.durability === 'transient_local' ? new ByteQueue(qos.history === 'keep_last' ? qos.depth : Infinity) : undefined;
+  }
+
+  get topic(): string {
+    return this.state.name;
+  }
+
+  get type(): string {
+    return this.state.type;
+  }
+
+  publish(message: T): void {
+    if (this.destroyed) throw new Error(`publish on ${this.state.name}: the publisher (node ${this.owner.fqn}) was destroyed`);
+    const state = this.state;
+    try {
+      state.codec.validate(message);
+    } catch (e) {
+      if (e instanceof FieldError) throw new MessageValidationError(state.name, state.type, e.path, e.problem);
+      throw e;
+    }
+    const bytes = state.codec.encode(message);
+    state.messages++;
+    state.bytes += bytes.byteLength;
+    const matched = this.matched;
+    for (let i = 0; i < matched.length; i++) matched[i].enqueue(bytes);
+    if (this.history) this.history.push(bytes);
+    const sink = this.graph.sink;
+    if (sink) sink.write(state, this.owner.now(), bytes);
+  }
+}
+
+export class LocalSubscription<T> implements Subscription {
+  private readonly queue: ByteQueue;
+  scheduled = false;
+  destroyed = false;
+  dropped = 0;
+  received = 0;
+
+  constructor(
+    private readonly graph: LocalGraph,
+    readonly owner: EndpointOwner,
+    readonly state: TopicState,
+    readonly qos: QosSettings,
+    private readonly callback: (message: T) => void,
+  ) {
+    this.queue = new ByteQueue(qos.history === 'keep_last' ? qos.depth : Infinity);
+  }
+
+  get topic(): string {
+    return this.state.name;
+  }
+
+  get type(): string {
+    return this.state.type;
+  }
+
+  enqueue(bytes: Uint8Array): void {
+    if (this.queue.push(bytes)) {
+      this.dropped++;
+      this.state.dropped++;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.graph.schedule(this as LocalSubscription<unknown>);
+    }
+  }
+
+  /** Delivers what is queued now; what callbacks publish meanwhile waits for the next batch. */
+  drain(): void {
+    this.scheduled = false;
+    let n = this.queue.length;
+    while (n-- > 0 && !this.destroyed) {
+      const bytes = this.queue.shift()!;
+      let message: T;
+      try {
+        message = this.state.codec.decode<T>(bytes);
+      } catch (e) {
+        this.owner.logger.error({ topic: this.state.name, type: this.state.type, err: e }, `cannot deserialise a message on ${this.state.name}`);
+        continue;
+      }
+      this.received++;
+      try {
+        this.callback(message);
+      } catch (e) {
+        this.graph.callbackErrors++;
+        this.owner.logger.error({ topic: this.state.name, err: e }, `subscription callback on ${this.state.name} threw: ${(e as Error)?.message ?? String(e)}`);
+      }
+    }
+  }
+
+  clear(): void {
+    this.queue.clear();
+  }
+}
+
+export class LocalGraph {
+  readonly registry: MessageRegistry;
+  sink: MessageSink | undefined;
+  callbackErrors = 0;
+  private readonly topics = new Map<string, TopicState>();
+  private pending: LocalSubscription<unknown>[] = [];
+  private spare: LocalSubscription<unknown>[] = [];
+  private immediate: NodeJS.Immediate | undefined;
+  private readonly incompatible: QosIncompatibility[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(options: { registry?: MessageRegistry; sink?: MessageSink } = {}) {
+    this.registry = options.registry ?? messageRegistry();
+    this.sink = options.sink;
+  }
+
+  /** "pkg/msg/Type" for any accepted spelling; throws for an unknown type. */
+  private normaliseType(type: string): string {
+    const key = typeKey(type);
+    if (key === undefined || !this.registry.has(type)) this.registry.fields(type); // throws the registry's explanation
+    return typeName(key!);
+  }
+
+  private topicFor(name: string, type: string, owner: EndpointOwner, kind: string): TopicState {
+    const t = this.normaliseType(type);
+    let state = this.topics.get(name);
+    if (state && state.type !== t) {
+      if (state.endpoints > 0) {
+        const who = [...[...state.publishers].map((p) => `publisher in ${p.owner.fqn}`), ...[...state.subscriptions].map((s) => `subscription in ${s.owner.fqn}`)];
+        throw new Error(
+          `topic ${name} already carries ${state.type} (${who.join(', ')}); node ${owner.fqn} cannot create a ${kind} of ${t} on it. ` +
+            'A ROS 2 topic has one type: use another topic name or remap one side.',
+        );
+      }
+      state = undefined;
+    }
+    if (!state) {
+      state = new TopicState(name, t, codecFor(t, this.registry));
+      this.topics.set(name, state);
+    }
+    return state;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the local ROS graph was shut down');
+  }
+
+  addPublisher<T>(owner: EndpointOwner, type: string, topic: string, qos: QosSettings): LocalPublisher<T> {
+    this.assertOpen();
+    const state = this.topicFor(topic, type, owner, 'publisher');
+    const pub = new LocalPublisher<T>(this, owner, state, qos);
+    state.publishers.add(pub as LocalPublisher<unknown>);
+    for (const sub of state.subscriptions) this.connect(pub as LocalPublisher<unknown>, sub);
+    return pub;
+  }
+
+  addSubscription<T>(owner: EndpointOwner, type: string, topic: string, qos: QosSettings, callback: (m: T) => void): LocalSubscription<T> {
+    this.assertOpen();
+    const state = this.topicFor(topic, type, owner, 'subscription');
+    const sub = new LocalSubscription<T>(this, owner, state, qos, callback);
+    state.subscriptions.add(sub as LocalSubscription<unknown>);
+    for (const pub of state.publishers) this.connect(pub, sub as LocalSubscription<unknown>);
+    return sub;
+  }
+
+  private connect(pub: LocalPublisher<unknown>, sub: LocalSubscription<unknown>): void {
+    const policy = incompatiblePolicy(pub.qos, sub.qos);
+    if (policy) {
+      this.incompatible.push({ topic: pub.topic, publisherNode: pub.owner.fqn, subscriptionNode: sub.owner.fqn, policy });
+      // rcl's default QoS event handlers log on both sides, once per discovered pair.
+      pub.owner.logger.warn(
+        { topic: pub.topic, subscription: sub.owner.fqn, offered: describeQos(pub.qos), requested: describeQos(sub.qos) },
+        `New subscription discovered on topic '${pub.topic}', requesting incompatible QoS. No messages will be sent to it. Last incompatible policy: ${policy}_QOS_POLICY`,
+      );
+      sub.owner.logger.warn(
+        { topic: pub.topic, publisher: pub.owner.fqn, offered: describeQos(pub.qos), requested: describeQos(sub.qos) },
+        `New publisher discovered on topic '${pub.topic}', offering incompatible QoS. No messages will be received from it. Last incompatible policy: ${policy}_QOS_POLICY`,
+      );
+      return;
+    }
+    pub.matched = [...pub.matched, sub];
+    // A transient-local reader gets what a transient-local writer kept; a volatile reader does not.
+    if (pub.history && sub.qos.durability === 'transient_local') {
+      for (const bytes of pub.history.toArray()) sub.enqueue(bytes);
+    }
+  }
+
+  removePublisher(pub: LocalPublisher<unknown>): void {
+    if (pub.destroyed) return;
+    pub.destroyed = true;
+    pub.matched = [];
+    pub.state.publishers.delete(pub);
+  }
+
+  removeSubscription(sub: LocalSubscription<unknown>): void {
+    if (sub.destroyed) return;
+    sub.destroyed = true;
+    sub.clear();
+    sub.state.subscriptions.delete(sub);
+    for (const pub of sub.state.publishers) {
+      if (pub.matched.includes(sub)) pub.matched = pub.matched.filter((s) => s !== sub);
+    }
+  }
+
+  /** Called by a subscription whose queue went from idle to non-empty. */
+  schedule(sub: LocalSubscription<unknown>): void {
+    this.pending.push(sub);
+    if (this.immediate === undefined && !this.closed) this.immediate = setImmediate(this.deliver);
+  }
+
+  private readonly deliver = (): void => {
+    this.immediate = undefined;
+    const batch = this.pending;
+    this.pending = this.spare;
+    for (let i = 0; i < batch.length; i++) batch[i].drain();
+    batch.length = 0;
+    this.spare = batch;
+    if (this.pending.length === 0 && this.idleWaiters.length) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  /** Resolves when every queued message has been delivered (including what callbacks published). */
+  idle(): Promise<void> {
+    if (this.pending.length === 0 && this.immediate === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  stats(): TopicStats[] {
+    return [...this.topics.values()]
+      .map((t) => ({ topic: t.name, type: t.type, publishers: t.publishers.size, subscriptions: t.subscriptions.size, messages: t.messages, bytes: t.bytes, dropped: t.dropped }))
+      .sort((a, b) => a.topic.localeCompare(b.topic));
+  }
+
+  /** Every publisher/subscription pair that did not connect because of QoS, in discovery order. */
+  qosIncompatibilities(): readonly QosIncompatibility[] {
+    return this.incompatible;
+  }
+
+  /** Stops delivery and closes the recorder (flushing it). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    for (const s of this.pending) s.scheduled = false;
+    this.pending = [];
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+    const sink = this.sink;
+    this.sink = undefined;
+    if (sink) await sink.close();
+  }
+}
