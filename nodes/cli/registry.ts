@@ -12,4 +12,8 @@ export const NODES: Record<string, NodeEntry> = {
     description: 'RTK receiver on a serial port → raw NMEA, NavSatFix, velocity, heading, status',
     load: async () => (await import('../rtk_serial/main.js')).rtkSerialNode,
   },
+  markers: {
+    description: 'object lists, ego pose, GNSS covariance → rviz MarkerArray on vil/markers, /tf, /tf_static',
+    load: async () => (await import('../markers/main.js')).markersNode,
+  },
 };
