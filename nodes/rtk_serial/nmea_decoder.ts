@@ -14,6 +14,8 @@
 //   consecutive epochs after GST had been seen) is marked GST-less and its fixes go out at GGA
 //   with no added latency. A GST seen again re-enables waiting.
 // - GGA/GNS without a time of day cannot be matched with anything: published at once.
+// - A GST naming the previous epoch (sent after the next one began) is ignored (lateGst): such a
+//   stream never shows GST in time, so it is treated as GST-less.
 // - A second GGA (or GNS) with the same time is a repeat: ignored and counted.
 //
 // Fix:
@@ -148,6 +150,8 @@ export interface NmeaDecoderCounters {
   noGnssTime: number;
   /** Fixes with MSL altitude but no geoid separation (altitude NaN). */
   noGeoidSeparation: number;
+  /** GST naming the epoch before the current one (sent after the next epoch began): not usable, ignored. */
+  lateGst: number;
 }
 
 const KNOTS_TO_MPS = 1852 / 3600;
@@ -246,6 +250,7 @@ export class NmeaDecoder {
     gstMissing: 0,
     noGnssTime: 0,
     noGeoidSeparation: 0,
+    lateGst: 0,
   };
 
   private readonly f = new NmeaFields();
@@ -256,8 +261,9 @@ export class NmeaDecoder {
   private readonly unknownVariance: number;
   private readonly gstMissLimit: number;
 
-  // Current epoch.
+  // Current epoch, and the time of day of the one before it.
   private epochTod = -1;
+  private previousTod = -1;
   private epochSeq = 0;
   private committed = false;
   private usedServices = 0;
@@ -403,6 +409,7 @@ export class NmeaDecoder {
   }
 
   private startEpoch(tod: number): void {
+    this.previousTod = this.epochTod;
     this.epochTod = tod;
     this.epochSeq++;
     this.committed = false;
@@ -511,6 +518,11 @@ export class NmeaDecoder {
     const f = this.f;
     const tod = f.timeOfDay(1);
     if (tod < 0) return; // cannot be matched with a fix
+    if (tod === this.previousTod) {
+      // Its epoch has ended and been published; re-opening it would split the current one.
+      this.counters.lateGst++;
+      return;
+    }
     this.observeTime(tod);
     this.gstSeen = true;
     this.gstState = GstState.Present;

@@ -124,6 +124,28 @@ describe('GST wait, learnt per stream', () => {
     expect(last.msg.position_covariance_type).toBe(NavSatFixCovariance.COVARIANCE_TYPE_DIAGONAL_KNOWN);
   });
 
+  it('a GST that only comes after the next epoch began is ignored (lateGst); the stream is treated as GST-less', () => {
+    // The u-blox log with each GST moved behind the next epoch's RMC.
+    const moved: string[] = [];
+    let held: string | undefined;
+    for (const s of UBLOX) {
+      if (typeOf(s) === 'GST') {
+        held = s;
+        continue;
+      }
+      moved.push(s);
+      if (typeOf(s) === 'RMC' && held) {
+        moved.push(held);
+        held = undefined;
+      }
+    }
+    const rl = decode(moved);
+    expect(rl.fixes).toHaveLength(29);
+    expect(rl.decoder.counters.lateGst).toBe(28);
+    for (const f of rl.fixes) expect(f.msg.position_covariance_type).toBe(NavSatFixCovariance.COVARIANCE_TYPE_APPROXIMATED);
+    for (const f of rl.fixes.slice(1)) expect(f.emittedAt).toBe(f.msg.header.stamp.sec);
+  });
+
   it('GSA after GGA in a stream without GST: service bits from the previous epoch\'s GSA (all four constellations)', () => {
     const noGst = UBLOX.filter((s) => typeOf(s) !== 'GST');
     const rn = decode(noGst);
