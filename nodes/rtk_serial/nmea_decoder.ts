@@ -331,8 +331,11 @@ export class NmeaDecoder {
   push(sentence: string, receiveTime: Time): void {
     this.counters.decoded++;
     const s = sentence;
-    if (s.length < 6 || s.charCodeAt(0) !== 0x24) {
-      this.counters.unsupported++;
+    // "$" + 2-letter talker + 3-letter type, then ',' (or '*' for a sentence without fields).
+    const c6 = s.charCodeAt(6);
+    if (s.charCodeAt(0) !== 0x24 || (c6 !== 0x2c && c6 !== 0x2a)) {
+      if (s.charCodeAt(1) === 0x50 /* P */) this.counters.proprietary++;
+      else this.counters.unsupported++;
       return;
     }
     const c1 = s.charCodeAt(1);

@@ -298,6 +298,13 @@ describe('malformed input', () => {
     }
   });
 
+  it('proprietary ($P...) and unknown sentence types are counted, not decoded', () => {
+    const r = decode([withChecksum('$PUBX,00,003956.00,4552.65403,S'), withChecksum('$PGRME,15.0,M,45.0,M,25.0,M'), withChecksum('$GPXYZ,1,2'), withChecksum('$GPGGAX,1'), '!AIVDM,1,1,,A,13aEOK?P00PD2wVMdLDRhgvL289?,0*26']);
+    expect(r.decoder.counters.proprietary).toBe(2);
+    expect(r.decoder.counters.unsupported).toBe(3);
+    expect(r.statuses).toHaveLength(0);
+  });
+
   it('a malformed time keeps a valid position (receive stamp) but no GNSS time; counted', () => {
     const r = decode([HEMI.find((s) => typeOf(s) === 'ZDA')!, edit(GGA, { 1: '19x058.00' })]);
     expect(r.fixes).toHaveLength(1);
