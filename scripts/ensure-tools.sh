@@ -6,6 +6,7 @@
 #   can-utils        cansend/candump/canplayer, the independent CAN peers in those tests
 #   kmod, iproute2   modprobe and ip inside that kernel
 #   python3-catkin-pkg  the real package.xml parser
+#   cmake, g++       configure CMakeLists.txt (the ROS 2 package) in its packaging test
 #   tcpdump          real pcap captures for `vil udp decode` tests
 # Without root it prints the apt command instead and fails, so no test runs without its tool.
 set -euo pipefail
@@ -18,6 +19,8 @@ declare -A need=(
   [modprobe]=kmod
   [ip]=iproute2
   [python3]=python3
+  [cmake]=cmake
+  [c++]=g++
   [tcpdump]=tcpdump
 )
 missing=()
