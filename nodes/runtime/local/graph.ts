@@ -38,10 +38,23 @@ export interface QosIncompatibility {
   policy: IncompatiblePolicy;
 }
 
+export interface RecordingStats {
+  path: string;
+  /** Messages written to the file so far. */
+  messages: number;
+  bytes: number;
+  /** Largest number of messages that waited for the writer at once. */
+  maxBacklog: number;
+  /** Set when writing failed: recording stopped, the graph went on. */
+  error?: string;
+}
+
 /** Where the graph sends every published message when recording. */
 export interface MessageSink {
+  /** Must not block: queue and return. */
   write(topic: TopicState, logTime: Time, data: Uint8Array): void;
   close(): Promise<void>;
+  readonly stats: RecordingStats;
 }
 
 /** A message does not match its type: thrown synchronously from publish(). */
@@ -118,6 +131,8 @@ export class TopicState {
   dropped = 0;
   /** Set by the recorder: its channel for this topic. */
   channelId: number | undefined;
+  /** Set by the recorder at the topic's first message: the publishers' QoS then (for its channel). */
+  offeredQos: QosSettings[] | undefined;
 
   constructor(
     readonly name: string,
@@ -242,6 +257,7 @@ export class LocalGraph {
   readonly registry: MessageRegistry;
   sink: MessageSink | undefined;
   callbackErrors = 0;
+  private readonly sinkStats: RecordingStats | undefined;
   private readonly topics = new Map<string, TopicState>();
   private pending: LocalSubscription<unknown>[] = [];
   private spare: LocalSubscription<unknown>[] = [];
@@ -253,6 +269,12 @@ export class LocalGraph {
   constructor(options: { registry?: MessageRegistry; sink?: MessageSink } = {}) {
     this.registry = options.registry ?? messageRegistry();
     this.sink = options.sink;
+    this.sinkStats = options.sink?.stats;
+  }
+
+  /** The recorder's figures (live object), when recording. */
+  recording(): RecordingStats | undefined {
+    return this.sinkStats;
   }
 
   /** "pkg/msg/Type" for any accepted spelling; throws for an unknown type. */

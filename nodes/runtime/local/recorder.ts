@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { QosSettings, Time } from '../ros.js';
 import type { MessageRegistry } from '../msg_registry.js';
 import { ConfigError } from '../errors.js';
-import type { MessageSink, TopicState } from './graph.js';
+import type { MessageSink, RecordingStats, TopicState } from './graph.js';
 
 /** Messages handed to McapWriter before the pump yields to the event loop. */
 const SLICE = 512;
@@ -82,16 +82,6 @@ function qosYaml(profiles: QosSettings[]): string {
   );
 }
 
-export interface RecorderStats {
-  path: string;
-  messages: number;
-  bytes: number;
-  /** Largest number of messages waiting for the writer at once. */
-  maxBacklog: number;
-  /** Set when writing failed; recording stopped, the graph went on. */
-  error?: string;
-}
-
 export class McapRecorder implements MessageSink {
   private readonly writer: McapWriter;
   private readonly file: FileSink;
@@ -105,7 +95,7 @@ export class McapRecorder implements MessageSink {
   private failed: Error | undefined;
   private closing = false;
   private readonly encoder = new TextEncoder();
-  readonly stats: RecorderStats;
+  readonly stats: RecordingStats;
 
   constructor(
     readonly path: string,
@@ -138,6 +128,8 @@ export class McapRecorder implements MessageSink {
 
   write(topic: TopicState, logTime: Time, data: Uint8Array): void {
     if (this.failed || this.closing) return;
+    // The channel is registered later by the pump; the endpoints may be gone by then.
+    topic.offeredQos ??= [...topic.publishers].map((p) => p.qos);
     this.topics.push(topic);
     this.times.push(logTime);
     this.datas.push(data);
@@ -197,7 +189,7 @@ export class McapRecorder implements MessageSink {
       schemaId = await this.writer.registerSchema({ name: state.type, encoding: 'ros2msg', data: this.encoder.encode(this.registry.schemaText(state.type)) });
       this.schemaIds.set(state.type, schemaId);
     }
-    const qos = [...state.publishers].map((p) => p.qos);
+    const qos = state.offeredQos ?? [...state.publishers].map((p) => p.qos);
     const channelId = await this.writer.registerChannel({
       topic: state.name,
       schemaId,
