@@ -169,6 +169,19 @@ describe('MCAP recording with use_sim_time', () => {
     expect(got.find((m) => m.topic === '/clock')!.logTime).toBe(0n);
   });
 
+  it('a failing disk (/dev/full) stops the recording, not the graph', async () => {
+    const ctx = createLocalContext(parseRosArgs([]), { recordPath: '/dev/full' });
+    const n = ctx.createNode('n');
+    const got: unknown[] = [];
+    n.createSubscription('nmea_msgs/msg/Sentence', '/nmea', { reliability: 'reliable', durability: 'volatile', history: 'keep_all', depth: 0 }, (m) => got.push(m));
+    const pub = n.createPublisher('nmea_msgs/msg/Sentence', '/nmea');
+    for (const s of f9p.sentences) pub.publish(sentenceMsg(s, stamp));
+    await ctx.graph.idle();
+    await ctx.shutdown();
+    expect(got).toHaveLength(f9p.sentences.length);
+    expect(ctx.graph.recording()!.error).toMatch(/ENOSPC/);
+  });
+
   it('a path that cannot be created is refused at start-up with a ConfigError naming --record', () => {
     expect(() => createLocalContext(parseRosArgs([]), { recordPath: join(dir, 'no', 'such', 'dir', 'x.mcap') })).toThrow(/command line: --record .*x\.mcap: cannot create the file .*Fix: give a path in an existing, writable directory/);
   });

@@ -45,6 +45,8 @@ export interface RecordingStats {
   bytes: number;
   /** Largest number of messages that waited for the writer at once. */
   maxBacklog: number;
+  /** Messages left out because the writer fell too far behind (memory bound). */
+  dropped: number;
   /** Set when writing failed: recording stopped, the graph went on. */
   error?: string;
 }

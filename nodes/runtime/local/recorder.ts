@@ -17,6 +17,8 @@ import type { MessageSink, RecordingStats, TopicState } from './graph.js';
 
 /** Messages handed to McapWriter before the pump yields to the event loop. */
 const SLICE = 512;
+/** Queued bytes beyond which new messages are not recorded (counted) rather than eat all memory. */
+const MAX_BACKLOG_BYTES = 256 * 1024 * 1024;
 
 class FileSink implements IWritable {
   private pos = 0n;
@@ -58,8 +60,12 @@ class FileSink implements IWritable {
         reject(this.error);
         return;
       }
-      this.stream.once('error', reject);
-      this.stream.end(() => resolve());
+      // end()'s callback gets the stream's error, if a write failed (ENOSPC, EIO).
+      this.stream.end((err?: Error | null) => {
+        const e = err ?? this.error;
+        if (e) reject(e);
+        else resolve();
+      });
     });
   }
 }
@@ -91,6 +97,7 @@ export class McapRecorder implements MessageSink {
   private times: Time[] = [];
   private datas: Uint8Array[] = [];
   private pumping: Promise<void> | undefined;
+  private backlogBytes = 0;
   private started: Promise<void>;
   private failed: Error | undefined;
   private closing = false;
@@ -115,7 +122,7 @@ export class McapRecorder implements MessageSink {
       closeSync(fd);
       throw e;
     }
-    this.stats = { path, messages: 0, bytes: 0, maxBacklog: 0 };
+    this.stats = { path, messages: 0, bytes: 0, maxBacklog: 0, dropped: 0 };
     this.file = new FileSink(stream);
     this.writer = new McapWriter({ writable: this.file, useChunks: true, chunkSize: 1 << 20, useStatistics: true, useSummaryOffsets: true, useChunkIndex: true, useMessageIndex: true });
     this.started = this.run(async () => {
@@ -128,6 +135,13 @@ export class McapRecorder implements MessageSink {
 
   write(topic: TopicState, logTime: Time, data: Uint8Array): void {
     if (this.failed || this.closing) return;
+    if (this.backlogBytes > MAX_BACKLOG_BYTES) {
+      if (this.stats.dropped++ === 0) {
+        this.logger.error({ record: this.path }, `recording to ${this.path} falls behind by more than ${MAX_BACKLOG_BYTES >> 20} MiB: messages are left out of the file (counted) until it catches up`);
+      }
+      return;
+    }
+    this.backlogBytes += data.byteLength;
     // The channel is registered later by the pump; the endpoints may be gone by then.
     topic.offeredQos ??= [...topic.publishers].map((p) => p.qos);
     this.topics.push(topic);
@@ -176,6 +190,7 @@ export class McapRecorder implements MessageSink {
           await this.writer.addMessage({ channelId, sequence: seq, logTime: ns, publishTime: ns, data: datas[i] });
           this.stats.messages++;
           this.stats.bytes += datas[i].byteLength;
+          this.backlogBytes -= datas[i].byteLength;
           if (i % SLICE === SLICE - 1) await new Promise<void>((resolve) => setImmediate(resolve));
         }
       });
