@@ -20,6 +20,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'decode nmea FILE|-                     NavSatFix JSON lines from an NMEA log',
     load: async () => (await import('../rtk_serial/cli.js')).main,
   },
+  'decode can': {
+    summary: 'decode can --dbc FILE LOG|-            signal JSON lines from a candump log',
+    load: async () => (await import('../can_bridge/cli.js')).main,
+  },
   'udp decode': {
     summary: 'udp decode --layout FILE [INPUT]        JSON of captured datagrams (pcap or hex lines)',
     load: async () => (await import('../runtime/udp_layout/cli.js')).decodeMain,
