@@ -247,7 +247,7 @@ export class MessageCodec {
     // Recover the raw integer exactly: the decoded value is raw*scale+offset in doubles.
     const { scale, offset } = s.sig;
     const r = Math.round((value - offset) / scale);
-    for (const c of [r, r - 1, r + 1]) if (c * scale + offset === value) return s.choices.get(c);
+    for (let c = r - 1; c <= r + 1; c++) if (c * scale + offset === value) return s.choices.get(c);
     return undefined;
   }
 
@@ -267,9 +267,9 @@ export class MessageCodec {
       const v = values[name];
       if (v === undefined) throw new EncodeError(`${this.name}: the signal "${name}" is required for encoding`);
       used.add(name);
-      const [hi, lo, raw] = this.toRaw(s, v, strict);
+      const raw = this.toRaw(s, v, strict);
       if (s.branchIds) muxValue[s.index] = this.switchNumber(s, raw);
-      writeHalves(out, s.segs, hi, lo);
+      writeHalves(out, s.segs, this.halves[0], this.halves[1]);
     }
     if (strict) {
       const extra = Object.keys(values).filter((k) => !used.has(k));
@@ -296,9 +296,9 @@ export class MessageCodec {
       if (!this.isActiveGiven(s, muxValue)) continue;
       const v = values[base + s.index];
       if (Number.isNaN(v)) throw new EncodeError(`${this.name}: the active signal "${s.sig.name}" has no value (NaN)`);
-      const [hi, lo, raw] = this.toRaw(s, v, false);
+      const raw = this.toRaw(s, v, false);
       if (s.branchIds) muxValue[s.index] = this.switchNumber(s, raw);
-      writeHalves(out, s.segs, hi, lo);
+      writeHalves(out, s.segs, this.halves[0], this.halves[1]);
     }
     return out;
   }
@@ -334,7 +334,8 @@ export class MessageCodec {
     return Math.trunc(raw * s.sig.scale + s.sig.offset);
   }
 
-  private toRaw(s: CompiledSignal, v: EncodeValue, strict: boolean): [number, number, number] {
+  /** Raw value of a physical value (or label); its unsigned bit halves go to this.halves. */
+  private toRaw(s: CompiledSignal, v: EncodeValue, strict: boolean): number {
     const sig = s.sig;
     const where = `${this.name}.${sig.name}`;
     let raw: number;
@@ -361,10 +362,14 @@ export class MessageCodec {
       if (sig.valueType === 'float32') {
         if (Number.isFinite(raw) && Math.abs(raw) > FLOAT32_MAX) throw new EncodeError(`${where}: ${raw} does not fit a float32`);
         F32[0] = raw;
-        return [0, F32U[0], raw];
+        this.halves[0] = 0;
+        this.halves[1] = F32U[0];
+        return raw;
       }
       F64[0] = raw;
-      return [F64U[F64_HI], F64U[F64_LO], raw];
+      this.halves[0] = F64U[F64_HI];
+      this.halves[1] = F64U[F64_LO];
+      return raw;
     }
     const len = sig.length;
     if (len > 53 || big !== null) {
@@ -373,13 +378,17 @@ export class MessageCodec {
       const hi = sig.signed ? (1n << BigInt(len - 1)) - 1n : (1n << BigInt(len)) - 1n;
       if (b < lo || b > hi) throw new EncodeError(`${where}: raw value ${b} does not fit ${len} ${sig.signed ? 'signed' : 'unsigned'} bits`);
       const [h, l] = bigIntToHalves(b, len);
-      return [h, l, raw];
+      this.halves[0] = h;
+      this.halves[1] = l;
+      return raw;
     }
     const min = sig.signed ? -(2 ** (len - 1)) : 0;
     const max = sig.signed ? 2 ** (len - 1) - 1 : 2 ** len - 1;
     if (raw < min || raw > max) throw new EncodeError(`${where}: raw value ${raw} does not fit ${len} ${sig.signed ? 'signed' : 'unsigned'} bits (${min}..${max})`);
     const u = raw < 0 ? raw + 2 ** len : raw;
-    return [Math.floor(u / 4294967296), u % 4294967296, raw];
+    this.halves[0] = Math.floor(u / 4294967296);
+    this.halves[1] = u % 4294967296;
+    return raw;
   }
 
   private interpret(data: Uint8Array, out: Float64Array, base: number): number {
