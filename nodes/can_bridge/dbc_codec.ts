@@ -131,6 +131,11 @@ export class MessageCodec {
   readonly extended: boolean;
   /** Declared payload length in bytes. */
   readonly length: number;
+  /**
+   * Sent as a CAN FD frame: the DBC says so (VFrameFormat, cantools's `is_fd`) or the payload
+   * cannot fit a classic frame (opendbc's FD files declare 16..64-byte messages without it).
+   */
+  readonly needsFd: boolean;
   /** Signal names by output index (the order of the DBC). */
   readonly signalNames: readonly string[];
   /** Index in a database-wide output array where this message's signals start (see CanDatabase). */
@@ -149,6 +154,7 @@ export class MessageCodec {
     this.id = message.id;
     this.extended = message.extended;
     this.length = message.length;
+    this.needsFd = message.fd || message.length > 8;
     this.base = base;
     this.signalNames = message.signals.map((s) => s.name);
     this.scratch = new Float64Array(message.signals.length);

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { DbcParseError, parseDbc } from '../../nodes/can_bridge/dbc_parse.js';
 import { decodeDbcBytes } from '../../nodes/can_bridge/dbc_text.js';
 import { compileDatabase } from '../../nodes/can_bridge/dbc_codec.js';
-import { loadDbcFile, readDbcFile } from '../../nodes/can_bridge/dbc_load.js';
+import { loadDbcConfig, loadDbcFile, readDbcFile } from '../../nodes/can_bridge/dbc_load.js';
 import { ConfigError } from '../../nodes/runtime/errors.js';
-import { DBC_FILES, dbcPath, model } from './dbc_helpers.js';
+import { DBC_FILES, dbcPath, load, model } from './dbc_helpers.js';
 
 describe('every fixture DBC loads whole', () => {
   it('lists the ten real files', () => {
@@ -346,5 +346,26 @@ describe('broken DBC text is an error naming file, line and what was expected', 
 
   it('loadDbcFile of a real file works end to end', () => {
     expect(loadDbcFile(dbcPath('motohawk.dbc')).lookup(496, false)!.name).toBe('ExampleMessage');
+  });
+});
+
+describe('loadDbcConfig (for nodes): failures are ConfigErrors naming file, parameter and fix', () => {
+  it('a DBC syntax error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vil-dbc-'));
+    const path = join(dir, 'car.dbc');
+    writeFileSync(path, 'VERSION ""\nBO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,0 [0|0] "" X\n');
+    expect(() => loadDbcConfig(path, 'dbc_file')).toThrow(ConfigError);
+    expect(() => loadDbcConfig(path, 'dbc_file')).toThrow(
+      `${path}:3:22: dbc_file: the DBC file cannot be read: SG_ S: expected ")", found "[". Fix: correct that line (expected ")") or set dbc_file to another DBC file`,
+    );
+  });
+  it('a missing file', () => {
+    expect(() => loadDbcConfig('/nonexistent/car.dbc', 'dbc_file')).toThrow('/nonexistent/car.dbc: dbc_file: cannot read the DBC file (ENOENT). Fix: set dbc_file to an existing, readable DBC file');
+  });
+  it('hyundai FD messages need FD frames although the file has no VFrameFormat', () => {
+    const db = loadDbcConfig(dbcPath('hyundai_canfd_generated.dbc'), 'dbc_file');
+    expect(db.lookup(160, false)!.message.fd).toBe(false); // cantools's is_fd
+    expect(db.lookup(160, false)!.needsFd).toBe(true); // 24 bytes
+    expect(load('fd_test.dbc').byName('TestMsg_FDStd')!.needsFd).toBe(true); // 8 bytes, VFrameFormat FD
   });
 });
