@@ -103,7 +103,7 @@ export class EgoMarkers {
     const c = this.counters;
     const p = msg.pose.position;
     const q = msg.pose.orientation;
-    if (![p.x, p.y, p.z, q.x, q.y, q.z, q.w].every(Number.isFinite)) {
+    if (!(Number.isFinite(p.x) && Number.isFinite(p.y) && Number.isFinite(p.z) && Number.isFinite(q.x) && Number.isFinite(q.y) && Number.isFinite(q.z) && Number.isFinite(q.w))) {
       c.invalid_poses++;
       return undefined;
     }
