@@ -16,4 +16,8 @@ export const NODES: Record<string, NodeEntry> = {
     description: 'object lists, ego pose, GNSS covariance → rviz MarkerArray on vil/markers, /tf, /tf_static',
     load: async () => (await import('../markers/main.js')).markersNode,
   },
+  sim_pose: {
+    description: 'RTK fix + heading + velocity → ego pose in the simulator map frame (UDP layout, PoseStamped, CARLA)',
+    load: async () => (await import('../sim_pose/main.js')).simPoseNode,
+  },
 };

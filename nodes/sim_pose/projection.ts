@@ -163,6 +163,8 @@ export class MapProjection {
 
   /** Point scale factor along the meridian: map metres per metre on the ellipsoid (≈ 0.9996 in UTM). */
   scale(latDeg: number, lonDeg: number, h = 0): number {
+    // A local ENU frame is Cartesian in metres: velocities and lever arms need no scaling.
+    if (this.spec.kind === 'enu') return 1;
     const d = 1e-6;
     const a = this.project(latDeg - d, lonDeg, h, this.tmp2);
     const ax = a.x;
@@ -170,8 +172,7 @@ export class MapProjection {
     const b = this.project(latDeg + d, lonDeg, h, this.tmp2);
     const s = Math.sin(latDeg * DEG);
     const rho = (A * (1 - E2)) / Math.pow(1 - E2 * s * s, 1.5);
-    // ENU keeps true metres at the height of the point; a map projection works on the ellipsoid.
-    const arc = (rho + (this.spec.kind === 'enu' ? h : 0)) * 2 * d * DEG;
+    const arc = rho * 2 * d * DEG; // on the ellipsoid, where map projections work
     return Math.hypot(b.x - ax, b.y - ay) / arc;
   }
 }

@@ -1,0 +1,42 @@
+// sim_pose's parameters, in one place.
+import { defineParams } from '../runtime/params.js';
+
+export const simPoseParams = defineParams({
+  fix_topic: { type: 'string', default: 'vil/rtk/fix', description: 'sensor_msgs/msg/NavSatFix of the antenna (rtk_serial)' },
+  heading_topic: { type: 'string', default: 'vil/rtk/heading', description: 'geometry_msgs/msg/QuaternionStamped, ENU yaw of the vehicle (dual-antenna heading); empty: course over ground only' },
+  velocity_topic: { type: 'string', default: 'vil/rtk/velocity', description: 'geometry_msgs/msg/TwistWithCovarianceStamped, ENU velocity; empty: none' },
+  vehicle_state_topic: { type: 'string', default: '', description: 'vil/msg/VehicleState (can_bridge) for speed and yaw rate; empty: not used' },
+  rate_hz: { type: 'double', default: 100, min: 1, max: 1000, description: 'output rate of the pose (UDP and ROS topics) [Hz]' },
+  map_projection: {
+    type: 'string',
+    default: '',
+    description: "the map's georeference: a PROJ string as in the OpenDRIVE header's <geoReference> (+proj=tmerc +lat_0=... ), 'utm <zone><N|S>', or 'enu' (local tangent plane at enu_origin)",
+    hint: "e.g. '+proj=tmerc +lat_0=49 +lon_0=8 +k=1 +x_0=0 +y_0=0 +datum=WGS84' or 'utm 32N'",
+  },
+  enu_origin: { type: 'double_array', default: [], description: "origin of map_projection 'enu': [latitude deg, longitude deg, height m] (height in the altitude_mode reference)" },
+  map_offset: { type: 'double_array', default: [0, 0, 0], description: 'subtracted from projected x, y, z [m] (a map whose origin is not the projection origin)' },
+  altitude_mode: { type: 'string', default: 'ellipsoidal', choices: ['ellipsoidal', 'msl', 'fixed'], description: 'z from the ellipsoidal height (NavSatFix.altitude), from MSL height (ellipsoidal − geoid_separation), or fixed_z' },
+  geoid_separation: { type: 'double', default: 0, min: -120, max: 100, description: 'geoid undulation N at the site [m] for altitude_mode msl (GGA field 11 of the receiver)' },
+  fixed_z: { type: 'double', default: 0, description: 'z [m] of the vehicle reference point with altitude_mode fixed' },
+  lever_arm: { type: 'double_array', default: [0, 0, 0], description: 'antenna position in the vehicle frame (x forward, y left, z up) relative to the vehicle reference point the simulator expects [m]' },
+  extrapolate: { type: 'bool', default: true, description: 'latency compensation: extrapolate the pose from the fix stamp to send time with speed and yaw rate' },
+  max_extrapolation_ms: { type: 'double', default: 200, min: 0, max: 5000, description: 'never extrapolate further than this past the fix [ms]' },
+  speed_source: { type: 'string', default: 'velocity', choices: ['velocity', 'vehicle_state'], description: 'velocity: the ENU velocity topic; vehicle_state: VehicleState.speed along the heading' },
+  yaw_rate_source: { type: 'string', default: 'auto', choices: ['auto', 'none', 'velocity', 'vehicle_state'], description: 'auto: vehicle_state when vehicle_state_topic is set, else none; velocity: twist.angular.z of the velocity topic' },
+  course_min_speed: { type: 'double', default: 1.0, min: 0, description: 'below this speed [m/s] the course over ground is not used as heading' },
+  heading_timeout_ms: { type: 'double', default: 500, min: 1, description: 'a heading older than this is not used (course over ground instead, when moving) [ms]' },
+  input_timeout_ms: { type: 'double', default: 500, min: 1, description: 'velocity / vehicle state older than this at the time of the fix is not used for extrapolation [ms]' },
+  stale_timeout_ms: { type: 'double', default: 300, min: 1, description: 'no fix for this long: the pose is stale (flagged in the packet, ERROR on /diagnostics) [ms]' },
+  stale_policy: { type: 'string', default: 'flag', choices: ['flag', 'stop'], description: 'flag: keep sending UDP with the stale flag (pose held at max extrapolation); stop: send nothing while stale. ROS pose topics stop while stale either way' },
+  pose_topic: { type: 'string', default: 'vil/sim/ego_pose', description: 'geometry_msgs/msg/PoseStamped in frame_id; empty disables' },
+  frame_id: { type: 'string', default: 'map', description: 'frame of the published pose' },
+  carla_pose_topic: {
+    type: 'string',
+    default: '',
+    description: "geometry_msgs/msg/Pose for carla_ros_bridge, e.g. /carla/ego_vehicle/control/set_transform (ROS right-handed map frame: the bridge converts to CARLA's left-handed one); empty disables",
+  },
+  udp_layout: { type: 'string', default: '', description: 'UDP layout file (message sim_pose/EgoState); empty: no UDP output' },
+  udp_destination: { type: 'string', default: '127.0.0.1:30100', description: 'host:port of the simulator UDP receiver (a multicast group works too)' },
+  udp_multicast_ttl: { type: 'integer', default: 1, min: 0, max: 255, description: 'TTL of multicast packets' },
+  udp_multicast_interface: { type: 'string', default: '', description: 'local address of the interface for multicast; empty: the default route' },
+});
