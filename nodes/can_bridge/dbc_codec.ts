@@ -253,7 +253,9 @@ export class MessageCodec {
     // Recover the raw integer exactly: the decoded value is raw*scale+offset in doubles.
     const { scale, offset } = s.sig;
     const r = Math.round((value - offset) / scale);
-    for (let c = r - 1; c <= r + 1; c++) if (c * scale + offset === value) return s.choices.get(c);
+    if (r * scale + offset === value) return s.choices.get(r);
+    if ((r - 1) * scale + offset === value) return s.choices.get(r - 1);
+    if ((r + 1) * scale + offset === value) return s.choices.get(r + 1);
     return undefined;
   }
 
