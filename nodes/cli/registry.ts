@@ -20,4 +20,8 @@ export const NODES: Record<string, NodeEntry> = {
     description: 'RTK fix + heading + velocity → ego pose in the simulator map frame (UDP layout, PoseStamped, CARLA)',
     load: async () => (await import('../sim_pose/main.js')).simPoseNode,
   },
+  dspace_relay: {
+    description: 'simulator topics → fixed binary UDP layouts for a dSPACE/Simulink target (routes from YAML)',
+    load: async () => (await import('../dspace_relay/main.js')).dspaceRelayNode,
+  },
 };

@@ -23,18 +23,18 @@ export interface PyPacket {
  * (converted to JSON here with the yaml package: Python reads the same document, decoding it by
  * its own rules). Resolves `port` once bound; `packets` resolves when all arrived.
  */
-export async function startStructReceiver(yamlFile: string, count: number, timeoutS = 20): Promise<{ port: number; packets: Promise<PyPacket[]> }> {
+export async function startStructReceiver(yamlFile: string, count: number, timeoutS = 20, port = 0): Promise<{ port: number; packets: Promise<PyPacket[]> }> {
   const dir = mkdtempSync(join(tmpdir(), 'vil-udp-'));
   const jsonFile = join(dir, 'layout.json');
   writeFileSync(jsonFile, JSON.stringify(parse(readFileSync(yamlFile, 'utf8'))));
-  const child = spawn('python3', [STRUCT_RECEIVER, jsonFile, String(count), String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('python3', [STRUCT_RECEIVER, jsonFile, String(count), String(timeoutS), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const lines = createInterface({ input: child.stdout });
   const it = lines[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) throw new Error(`struct_receiver.py did not start: ${stderr}`);
-  const { port } = JSON.parse(first.value) as { port: number };
+  const bound = (JSON.parse(first.value) as { port: number }).port;
   const packets = (async () => {
     const out: PyPacket[] = [];
     for (;;) {
@@ -48,7 +48,7 @@ export async function startStructReceiver(yamlFile: string, count: number, timeo
     if (code !== 0) throw new Error(`struct_receiver.py exited ${code}: ${stderr}`);
     return out;
   })();
-  return { port, packets };
+  return { port: bound, packets };
 }
 
 export function f32(x: number): number {

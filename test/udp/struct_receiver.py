@@ -154,9 +154,10 @@ def main():
         return 0
     count = int(sys.argv[2])
     timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
+    port = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-    sock.bind(('127.0.0.1', 0))
+    sock.bind(('127.0.0.1', port))
     sock.settimeout(timeout)
     print(json.dumps({'port': sock.getsockname()[1]}), flush=True)
     for _ in range(count):
