@@ -84,7 +84,11 @@ if [ -z "${VIL_CANVM_GUEST:-}" ] || [ $$ != 1 ]; then
 
   watchdog=
   if [ "${VIL_CANVM_TIMEOUT:-0}" != 0 ]; then
-    ( sleep "$VIL_CANVM_TIMEOUT" && touch "$T/timed-out" && kill -KILL -- "-$(cat "$T/vm.pid")" 2>/dev/null ) &
+    # Holds none of our output pipes (a reader would wait for it) and takes its sleep with it.
+    ( exec </dev/null >/dev/null 2>&1
+      sleep "$VIL_CANVM_TIMEOUT" & s=$!
+      trap 'kill $s; exit 0' TERM
+      wait $s && touch "$T/timed-out" && kill -KILL -- "-$(cat "$T/vm.pid")" ) &
     watchdog=$!
   fi
   # setsid: UML and the host processes it forks for guest address spaces form one process group.

@@ -332,7 +332,7 @@ export class SocketCanSource {
       const changed = this.tracker.update(info);
       if (changed !== undefined) {
         const reason = describeCanError(m.id, raw);
-        this.logger.warn({ iface: this.iface, busState: changed, reason }, `${this.iface}: bus state ${changed}`);
+        this.logger[changed === 'error-active' ? 'info' : 'warn']({ iface: this.iface, busState: changed, reason }, `${this.iface}: bus state ${changed}`);
         this.report(true, reason);
       }
       return;
@@ -422,14 +422,14 @@ export class SocketCanSource {
 
   private openFailed(reason: string): void {
     if (this.current.up || this.current.reason !== reason) this.report(false, reason);
-    this.log.warn(`open:${reason}`, `${this.iface}: ${reason}; retrying`, { reopenAttempts: this.counters.reopenAttempts });
+    this.log.warn(`open:${reason}`, `${reason}; retrying`, { iface: this.iface, reopenAttempts: this.counters.reopenAttempts });
     this.retryTimer = setTimeout(() => this.attemptOpen(), this.backoff.next());
   }
 
   private lose(reason: string): void {
     this.closeChannel();
     this.tracker.reset();
-    this.log.warn(`lost:${reason}`, `${this.iface}: ${reason}; reopening`);
+    this.log.warn(`lost:${reason}`, `${reason}; reopening`, { iface: this.iface });
     this.report(false, reason);
     if (this.running && !this.retryTimer) this.retryTimer = setTimeout(() => this.attemptOpen(), this.backoff.next());
   }

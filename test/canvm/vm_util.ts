@@ -97,14 +97,17 @@ export function hex(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex').toUpperCase();
 }
 
+let pendingResult: Promise<void> = Promise.resolve();
+
+/** Prints the script's observations; main() waits until the pipe has taken all of it. */
 export function result(value: unknown): void {
-  process.stdout.write(`RESULT ${JSON.stringify(value)}\n`);
+  pendingResult = new Promise((resolve) => process.stdout.write(`RESULT ${JSON.stringify(value)}\n`, () => resolve()));
 }
 
 /** Runs `main`, printing its failure on stderr and exiting non-zero so the host test fails. */
 export function main(fn: () => Promise<void>): void {
   fn().then(
-    () => process.exit(0),
+    () => pendingResult.then(() => process.exit(0)),
     (e: unknown) => {
       process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
       process.exit(1);
