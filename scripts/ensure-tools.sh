@@ -5,6 +5,7 @@
 #   user-mode-linux  a Linux kernel with vcan, run as a normal process, for SocketCAN tests
 #   can-utils        cansend/candump/canplayer, the independent CAN peers in those tests
 #   kmod, iproute2   modprobe and ip inside that kernel
+#   gcc, libc6-dev   build scripts/canvm-xstate-shim.c, which lets that kernel run on AMX hosts
 #   python3-catkin-pkg  the real package.xml parser
 #   cmake, g++       configure CMakeLists.txt (the ROS 2 package) in its packaging test
 #   tcpdump          real pcap captures for `vil udp decode` tests
@@ -18,6 +19,7 @@ declare -A need=(
   [candump]=can-utils
   [modprobe]=kmod
   [ip]=iproute2
+  [cc]=gcc
   [python3]=python3
   [cmake]=cmake
   [c++]=g++
@@ -28,6 +30,7 @@ for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
 /usr/bin/python3 -c 'import catkin_pkg' >/dev/null 2>&1 || missing+=(python3-catkin-pkg)
+[ -e /usr/include/stdio.h ] || missing+=(libc6-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then

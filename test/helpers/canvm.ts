@@ -3,9 +3,18 @@
 // boot, times out or lacks its tools makes the call reject with the kernel log, so a test that
 // needs CAN fails loudly instead of skipping.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The project root, found upwards (this file also runs compiled under dist/, from benchmarks). */
+function findRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'scripts/canvm.sh')) && existsSync(join(dir, 'test/canvm'))) return `${dir}/`;
+    if (dirname(dir) === dir) throw new Error(`scripts/canvm.sh not found above ${fileURLToPath(import.meta.url)}`);
+  }
+}
+export const ROOT = findRoot();
 const SCRIPT = `${ROOT}scripts/canvm.sh`;
 /** Node 22 of the project (node_modules/.bin/node), visible in the VM through hostfs. */
 export const VM_NODE = `${ROOT}node_modules/.bin/node`;
