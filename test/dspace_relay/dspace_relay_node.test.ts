@@ -146,7 +146,7 @@ describe('dspace_relay on the local graph → UDP on 127.0.0.1', () => {
         const s = p.fields.objects[k];
         expect(s.id).toBe(m.id);
         expect(s.x).toBe(f32(m.pose.position.x));
-        expect(s.y).toBe(f32(m.pose.position.y) + 0);
+        expect(s.y).toBe(f32(m.pose.position.y));
         expect(s.yaw).toBe(Math.round(((2 * Math.atan2(m.pose.orientation.z, m.pose.orientation.w) * 180) / Math.PI) * 100));
         expect(s.ns).toBe(m.ns);
       });

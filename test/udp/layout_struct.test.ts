@@ -137,7 +137,7 @@ describe('layout encoding vs Python struct over UDP on 127.0.0.1', () => {
         expect(s).toEqual({
           id: m.id,
           x: f32(m.pose.position.x),
-          y: f32(m.pose.position.y) + 0, // scale/offset arithmetic turns −0 into +0
+          y: f32(m.pose.position.y),
           z: f32(0.25),
           yaw: Math.round(((yaw * 180) / Math.PI) * 100),
           length: 461,

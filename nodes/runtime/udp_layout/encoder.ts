@@ -1,12 +1,15 @@
-// The compiled encoder: one preallocated packet buffer and one closure per slot, built once at
-// start-up. encode() writes a message into the buffer with DataView writes and allocates nothing.
+// The compiled encoder: one preallocated packet buffer and one JavaScript function generated once
+// at start-up from the checked plan — straight-line DataView writes with constant offsets, a loop
+// per array. One function (not a closure per field) keeps every intermediate double in registers,
+// so encode() allocates nothing. The generated text contains only numbers, and property names that
+// were checked against the message definition (and are quoted as string literals anyway).
 import { ConfigError } from '../errors.js';
 import type { Time } from '../ros.js';
 import { crc32 } from './crc32.js';
 import { F32_MAX } from './wire_types.js';
 import { formatPath } from './schema.js';
 import { FLAG_STALE, type LayoutPlan, type PlanArray, type PlanItem, type PlanScalar } from './plan.js';
-import { makeGetter, resolvePath, type ResolvedPath, type TypeResolver } from './sources.js';
+import { resolvePath, type ResolvedPath, type Step, type TypeResolver } from './sources.js';
 
 /** Counters of what did not fit or was not there; the node reports them on /diagnostics. */
 export interface EncoderStats {
@@ -30,9 +33,6 @@ export interface FieldProblem {
   invalid: number;
 }
 
-type Op = (base: number, scope: unknown) => void;
-type NumberWriter = (pos: number, v: number) => void;
-
 interface EncodeContext {
   seq: number;
   sec: number;
@@ -51,8 +51,10 @@ export class PacketEncoder {
   readonly stats: EncoderStats;
   /** Sequence number of the last packet produced (-1 before the first). */
   lastSequence = -1;
+  /** The generated function's source, for debugging a layout. */
+  readonly source: string;
   private readonly dv: DataView;
-  private readonly ops: Op[];
+  private readonly fn: (message: unknown) => void;
   private readonly ctx: EncodeContext;
   private seq: number;
 
@@ -65,8 +67,12 @@ export class PacketEncoder {
     const n = plan.scalars.length;
     this.stats = { packets: 0, refused: 0, overflow: new Array(n).fill(0), missing: new Array(n).fill(0), invalid: new Array(n).fill(0), arrayOverflow: new Array(plan.arrays.length).fill(0) };
     this.ctx = { seq: 0, sec: 0, nsec: 0, flags: 0, refused: false };
-    const builder = new OpBuilder(plan, resolver, this.bytes, this.dv, this.stats, this.ctx);
-    this.ops = [...plan.header.map((s) => builder.scalar(s, messageType, undefined)), ...plan.items.map((it) => builder.item(it, messageType, undefined))];
+    const gen = new CodeGen(plan, resolver, this.dv, this.bytes, this.stats, this.ctx);
+    for (const s of plan.header) gen.scalar(s, messageType, undefined, 'msg', '0');
+    for (const it of plan.items) gen.item(it, messageType, undefined, 'msg', '0');
+    const built = gen.build();
+    this.fn = built.fn;
+    this.source = built.source;
   }
 
   /**
@@ -81,8 +87,7 @@ export class PacketEncoder {
     ctx.sec = sendTime.sec;
     ctx.nsec = sendTime.nanosec;
     ctx.flags = flags;
-    const ops = this.ops;
-    for (let i = 0; i < ops.length; i++) ops[i](0, message);
+    this.fn(message);
     if (ctx.refused) {
       this.stats.refused++;
       return null;
@@ -118,222 +123,315 @@ export class PacketEncoder {
   }
 }
 
-class OpBuilder {
+/** A number as JavaScript source that reads back to exactly the same double. */
+function lit(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return Object.is(v, -0) ? '-0' : `(${String(v)})`;
+}
+
+const DV_SET: Record<string, string> = { u8: 'setUint8', i8: 'setInt8', u16: 'setUint16', i16: 'setInt16', u32: 'setUint32', i32: 'setInt32' };
+
+class CodeGen {
+  private readonly lines: string[] = [];
+  private readonly helpers: unknown[] = [];
+  private uid = 0;
+
   constructor(
     private readonly plan: LayoutPlan,
     private readonly resolver: TypeResolver,
-    private readonly bytes: Uint8Array,
     private readonly dv: DataView,
+    private readonly bytes: Uint8Array,
     private readonly stats: EncoderStats,
     private readonly ctx: EncodeContext,
   ) {}
+
+  build(): { fn: (message: unknown) => void; source: string } {
+    const source = `'use strict';\nreturn function encode(msg) {\n${this.lines.join('\n')}\n};`;
+    const factory = new Function('dv', 'bytes', 'st', 'ctx', 'H', source) as (...a: unknown[]) => (m: unknown) => void;
+    return { fn: factory(this.dv, this.bytes, this.stats, this.ctx, this.helpers), source };
+  }
+
+  private emit(line: string): void {
+    this.lines.push(line);
+  }
+
+  private helper(f: unknown): string {
+    this.helpers.push(f);
+    return `H[${this.helpers.length - 1}]`;
+  }
+
+  private v(prefix: string): string {
+    return `${prefix}${this.uid++}`;
+  }
 
   private fail(s: { yamlPath: (string | number)[] }, key: string | undefined, problem: string, fix: string): never {
     const path = key ? [...s.yamlPath, key] : s.yamlPath;
     throw new ConfigError({ source: this.plan.doc.where(path), key: formatPath(path), problem, fix });
   }
 
-  item(it: PlanItem, scopeType: string, arraySource: string | undefined): Op {
-    return it.kind === 'array' ? this.array(it, scopeType, arraySource) : this.scalar(it, scopeType, arraySource);
+  /** The accesses of a path: `["key"]` for a field, `[3]` for an index. */
+  private accesses(steps: readonly Step[]): string[] {
+    const out: string[] = [];
+    for (const s of steps) {
+      out.push(`[${JSON.stringify(s.key)}]`);
+      if (s.index >= 0) out.push(`[${s.index}]`);
+    }
+    return out;
   }
 
-  private array(a: PlanArray, scopeType: string, arraySource: string | undefined): Op {
+  /** Emits `let <t> = <scope>.a.b[3]...`, undefined when anything along the way is missing. */
+  private getter(steps: readonly Step[], scope: string): string {
+    return this.walk(this.accesses(steps), scope);
+  }
+
+  private walk(accesses: string[], scope: string): string {
+    const t = this.v('g');
+    this.emit(`let ${t} = ${scope};`);
+    for (const a of accesses) this.emit(`${t} = ${t} == null ? undefined : ${t}${a};`);
+    return t;
+  }
+
+  /**
+   * For number and bool leaves: walks to the object holding the value and returns it with the
+   * last access. The value itself is then read inside its typeof test, so it never sits in a
+   * variable that may also hold undefined (V8 would box the double: an allocation per field).
+   */
+  private parentOf(steps: readonly Step[], scope: string): { obj: string; last: string } {
+    const acc = this.accesses(steps);
+    const last = acc.pop()!;
+    return { obj: this.walk(acc, scope), last };
+  }
+
+  private resolve(s: { yamlPath: (string | number)[] }, scopeType: string, source: string, arraySource: string | undefined): ResolvedPath {
+    return resolvePath(this.resolver, scopeType, source, { where: this.plan.doc.where([...s.yamlPath, 'source']), key: [...s.yamlPath, 'source'] }, arraySource);
+  }
+
+  item(it: PlanItem, scopeType: string, arraySource: string | undefined, scope: string, base: string): void {
+    if (it.kind === 'array') this.array(it, scopeType, arraySource, scope, base);
+    else this.scalar(it, scopeType, arraySource, scope, base);
+  }
+
+  private pos(base: string, offset: number): string {
+    return base === '0' ? String(offset) : `${base} + ${offset}`;
+  }
+
+  private array(a: PlanArray, scopeType: string, arraySource: string | undefined, scope: string, base: string): void {
     const src = a.source.replace(/\[\]$/, '');
-    const r = resolvePath(this.resolver, scopeType, src, { where: this.plan.doc.where([...a.yamlPath, 'source']), key: [...a.yamlPath, 'source'] }, arraySource);
+    const r = this.resolve(a, scopeType, src, arraySource);
     if (!r.isArray || !r.elementType) {
       this.fail(a, 'source', `"${a.source}" is not an array of messages (it is ${r.isArray ? `an array of ${r.rosType}` : r.rosType})`, 'point an array block at an array of messages; for an array of numbers use a field with `count: N`');
     }
-    const get = makeGetter(r.steps);
-    const ops = a.items.map((it) => this.item(it, r.elementType!, src));
-    const { offset, stride, maxCount, id } = a;
-    const bytes = this.bytes;
-    const stats = this.stats;
-    const ctx = this.ctx;
     const refuse = this.plan.doc.overflow === 'refuse';
-    const nOps = ops.length;
-    return (base, scope) => {
-      const arr = get(scope) as ArrayLike<unknown> | undefined;
-      let n = arr ? arr.length : 0;
-      if (n > maxCount) {
-        stats.arrayOverflow[id]++;
-        if (refuse) ctx.refused = true;
-        n = maxCount;
-      }
-      const start = base + offset;
-      for (let i = 0; i < n; i++) {
-        const e = arr![i];
-        const b = start + i * stride;
-        for (let j = 0; j < nOps; j++) ops[j](b, e);
-      }
-      if (n < maxCount) bytes.fill(0, start + n * stride, start + maxCount * stride);
-    };
+    this.emit('{');
+    const arr = this.getter(r.steps, scope);
+    const n = this.v('n');
+    const i = this.v('i');
+    const e = this.v('e');
+    const b = this.v('b');
+    const start = this.pos(base, a.offset);
+    this.emit(`let ${n} = ${arr} == null ? 0 : ${arr}.length;`);
+    this.emit(`if (${n} > ${a.maxCount}) { st.arrayOverflow[${a.id}]++; ${refuse ? 'ctx.refused = true; ' : ''}${n} = ${a.maxCount}; }`);
+    this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) {`);
+    this.emit(`const ${e} = ${arr}[${i}]; const ${b} = ${start} + ${i} * ${a.stride};`);
+    for (const it of a.items) this.item(it, r.elementType!, src, e, b);
+    this.emit('}');
+    this.emit(`if (${n} < ${a.maxCount}) bytes.fill(0, ${start} + ${n} * ${a.stride}, ${start} + ${a.maxCount * a.stride});`);
+    this.emit('}');
   }
 
-  scalar(s: PlanScalar, scopeType: string, arraySource: string | undefined): Op {
-    const off = s.offset;
-    const ctx = this.ctx;
-
+  scalar(s: PlanScalar, scopeType: string, arraySource: string | undefined, scope: string, base: string): void {
+    const at = this.pos(base, s.offset);
+    this.emit(`{ // ${s.label}`);
     if (s.role === 'value') {
-      if (s.wire.kind === 'char') {
-        const write = this.charWriter(s);
-        const text = s.constant as string;
-        return (base) => write(base + off, text);
-      }
-      const w = this.numberWriter(s);
-      const v = numeric(s.constant!) * s.factor + s.add;
-      return (base) => w(base + off, v);
-    }
-    if (s.role === 'count_of') {
+      if (s.wire.kind === 'char') this.emit(`${this.helper(this.charWriter(s))}(${at}, ${JSON.stringify(s.constant)});`);
+      else this.writeNumber(s, at, lit(numeric(s.constant!) * s.factor + s.add));
+    } else if (s.role === 'count_of') {
       const a = s.countOf!;
-      const src = a.source.replace(/\[\]$/, '');
-      const r = resolvePath(this.resolver, scopeType, src, { where: this.plan.doc.where([...a.yamlPath, 'source']), key: [...a.yamlPath, 'source'] }, arraySource);
-      const get = makeGetter(r.steps);
-      const w = this.numberWriter(s);
-      const max = a.maxCount;
-      return (base, scope) => {
-        const arr = get(scope) as ArrayLike<unknown> | undefined;
-        const n = arr ? arr.length : 0;
-        w(base + off, n > max ? max : n);
-      };
+      const r = this.resolve(a, scopeType, a.source.replace(/\[\]$/, ''), arraySource);
+      const arr = this.getter(r.steps, scope);
+      const n = this.v('n');
+      this.emit(`let ${n} = ${arr} == null ? 0 : ${arr}.length; if (${n} > ${a.maxCount}) ${n} = ${a.maxCount};`);
+      this.writeNumber(s, at, n);
+    } else if (s.role === 'special') {
+      this.special(s, at);
+    } else {
+      this.source(s, scopeType, arraySource, scope, at);
     }
-    if (s.role === 'special') {
-      switch (s.special) {
-        case '$sequence': {
-          const w = this.numberWriter(s);
-          return (base) => w(base + off, ctx.seq * s.factor + s.add);
-        }
-        case '$flags': {
-          const w = this.numberWriter(s);
-          return (base) => w(base + off, ctx.flags);
-        }
-        case '$stale': {
-          const w = this.numberWriter(s);
-          return (base) => w(base + off, ctx.flags & FLAG_STALE ? 1 : 0);
-        }
-        case '$payload_length': {
-          const w = this.numberWriter(s);
-          const len = this.plan.payloadSize;
-          return (base) => w(base + off, len);
-        }
-        case '$send_time': {
-          const w = this.timeWriter(s);
-          return (base) => w(base + off, ctx.sec, ctx.nsec);
-        }
-        case '$send_time.sec': {
-          const w = this.numberWriter(s);
-          return (base) => w(base + off, ctx.sec * s.factor + s.add);
-        }
-        case '$send_time.nanosec': {
-          const w = this.numberWriter(s);
-          return (base) => w(base + off, ctx.nsec * s.factor + s.add);
-        }
-        default:
-          throw new Error(`unhandled special ${s.special}`);
-      }
-    }
+    this.emit('}');
+  }
 
-    // role: source
-    const r = resolvePath(this.resolver, scopeType, s.source!, { where: this.plan.doc.where([...s.yamlPath, 'source']), key: [...s.yamlPath, 'source'] }, arraySource);
+  private linear(s: PlanScalar, x: string): string {
+    let e = x;
+    if (s.factor !== 1) e = `${e} * ${lit(s.factor)}`;
+    if (s.add !== 0) e = `${e} + ${lit(s.add)}`;
+    return e;
+  }
+
+  private special(s: PlanScalar, at: string): void {
+    switch (s.special) {
+      case '$sequence':
+        return this.writeNumber(s, at, this.linear(s, 'ctx.seq'));
+      case '$flags':
+        return this.writeNumber(s, at, 'ctx.flags');
+      case '$stale':
+        return this.writeNumber(s, at, `(ctx.flags & ${FLAG_STALE} ? 1 : 0)`);
+      case '$payload_length':
+        return this.writeNumber(s, at, String(this.plan.payloadSize));
+      case '$send_time':
+        return this.writeTime(s, at, 'ctx.sec', 'ctx.nsec');
+      case '$send_time.sec':
+        return this.writeNumber(s, at, this.linear(s, 'ctx.sec'));
+      case '$send_time.nanosec':
+        return this.writeNumber(s, at, this.linear(s, 'ctx.nsec'));
+      default:
+        throw new Error(`unhandled special ${s.special}`);
+    }
+  }
+
+  private source(s: PlanScalar, scopeType: string, arraySource: string | undefined, scope: string, at: string): void {
+    const r = this.resolve(s, scopeType, s.source!, arraySource);
     this.checkLeaf(s, r);
-    const get = makeGetter(r.steps);
-    const read = this.reader(s, r);
+    const direct = s.wire.kind !== 'char' && (r.leaf === 'number' || r.leaf === 'bool');
     if (s.count > 1 || r.isArray) {
-      const n = s.count;
-      const size = s.wire.size;
-      return (base, scope) => {
-        const arr = get(scope) as ArrayLike<unknown> | undefined;
-        const p = base + off;
-        for (let i = 0; i < n; i++) read(p + i * size, arr ? arr[i] : undefined);
-      };
-    }
-    return (base, scope) => read(base + off, get(scope));
+      const arr = this.getter(r.steps, scope);
+      const j = this.v('j');
+      this.emit(`for (let ${j} = 0; ${j} < ${s.count}; ${j}++) {`);
+      if (direct) this.direct(s, r, arr, `[${j}]`, `${at} + ${j} * ${s.wire.size}`);
+      else {
+        const el = this.v('x');
+        this.emit(`const ${el} = ${arr} == null ? undefined : ${arr}[${j}];`);
+        this.value(s, r, el, `${at} + ${j} * ${s.wire.size}`);
+      }
+      this.emit('}');
+    } else if (direct) {
+      const { obj, last } = this.parentOf(r.steps, scope);
+      this.direct(s, r, obj, last, at);
+    } else this.value(s, r, this.getter(r.steps, scope), at);
   }
 
-  private checkLeaf(s: PlanScalar, r: ResolvedPath): void {
-    const k = s.wire.kind;
-    if (r.isArray && s.count === 1) this.fail(s, 'source', `"${s.source}" is an array of ${r.rosType}`, 'index one element (name[0]) or give `count: N` to send N elements');
-    if (!r.isArray && s.count > 1) this.fail(s, 'count', `"${s.source}" is a single ${r.rosType}, not an array`, 'remove count');
-    if (r.isArray && r.elementType && !/^(u?int\d+|float\d+|byte|char|bool)$/.test(r.rosType)) {
-      this.fail(s, 'source', `"${s.source}" is an array of messages`, 'use an array block for arrays of messages');
-    }
-    if (r.leaf === 'string' && k !== 'char') this.fail(s, 'type', `"${s.source}" is text (${r.rosType}), the field is ${s.wire.name}`, 'use char[N]');
-    if (r.leaf !== 'string' && k === 'char') this.fail(s, 'type', `"${s.source}" is ${r.rosType}, not text`, 'use a numeric type');
-    if (r.leaf === 'quaternion' && !s.quaternion) this.fail(s, 'source', `"${s.source}" is a quaternion`, 'add `quaternion: yaw` (or roll, pitch) to send that angle in radians, or pick .x/.y/.z/.w');
-    if (r.leaf !== 'quaternion' && s.quaternion) this.fail(s, 'quaternion', `"${s.source}" is ${r.rosType}, not a quaternion`, 'remove quaternion or point source at a geometry_msgs/Quaternion');
-    if (r.leaf === 'time') {
-      if (k === 'bool') this.fail(s, 'type', 'a time stamp cannot be bool', 'use f64 or u64');
-      if (k === 'int' && s.hasLinear) this.fail(s, undefined, 'scale/offset/unit with an integer time stamp', 'use time_unit (s, ms, us, ns) instead');
-      if (k === 'int' && s.wire.bits < 64 && (s.timeUnit ?? 'ns') !== 's') this.fail(s, 'time_unit', `${s.wire.name} cannot hold an epoch time stamp in ${s.timeUnit ?? 'ns'}`, 'use u64/i64, or time_unit: s with u32');
-    } else if (s.timeUnit) this.fail(s, 'time_unit', `"${s.source}" is not a time stamp`, 'remove time_unit');
-  }
-
-  /** Reads a source value of the leaf's kind and writes it; handles missing values. */
-  private reader(s: PlanScalar, r: ResolvedPath): (pos: number, raw: unknown) => void {
-    const stats = this.stats;
+  /** A number or bool leaf read in place: `obj[last]`. */
+  private direct(s: PlanScalar, r: ResolvedPath, obj: string, last: string, at: string): void {
     const id = s.id;
-    const k = s.factor;
-    const c = s.add;
+    const miss = s.defaultValue === undefined ? 0 : numeric(s.defaultValue) * s.factor + s.add;
+    const x = `${obj}${last}`;
+    const w = this.v('w');
+    const t = r.leaf === 'bool' ? 'boolean' : 'number';
+    const fast = r.leaf === 'bool' ? this.linear(s, `(${x} ? 1 : 0)`) : this.linear(s, x);
+    this.emit(`let ${w}; if (${obj} != null && typeof ${x} === '${t}') ${w} = ${fast};`);
+    this.emit(`else { const v = ${obj} == null ? undefined : ${x}; if (v == null${r.leaf === 'bool' ? ' || typeof v !== "boolean"' : ''}) { st.missing[${id}]++; ${w} = ${lit(miss)}; } else ${w} = ${r.leaf === 'bool' ? lit(miss) : this.linear(s, 'Number(v)')}; }`);
+    this.writeNumber(s, at, w);
+  }
+
+  /** Converts the raw source value `x` by leaf kind and writes it at `at`. */
+  private value(s: PlanScalar, r: ResolvedPath, x: string, at: string): void {
+    const id = s.id;
     if (s.wire.kind === 'char') {
-      const write = this.charWriter(s);
       const def = typeof s.defaultValue === 'string' ? s.defaultValue : '';
-      return (pos, raw) => {
-        if (typeof raw === 'string') write(pos, raw);
-        else {
-          stats.missing[id]++;
-          write(pos, def);
-        }
-      };
+      this.emit(`${this.helper(this.charWriter(s))}(${at}, typeof ${x} === 'string' ? ${x} : (st.missing[${id}]++, ${JSON.stringify(def)}));`);
+      return;
     }
-    const num = this.numberWriter(s);
-    const missWire = s.defaultValue === undefined ? 0 : numeric(s.defaultValue) * k + c;
-    const missing = (pos: number) => {
-      stats.missing[id]++;
-      num(pos, missWire);
-    };
+    const miss = s.defaultValue === undefined ? 0 : numeric(s.defaultValue) * s.factor + s.add;
+    const w = this.v('w');
     switch (r.leaf) {
       case 'number':
-        return (pos, raw) => (typeof raw === 'number' ? num(pos, raw * k + c) : raw == null ? missing(pos) : num(pos, Number(raw) * k + c));
+        this.emit(`let ${w}; if (typeof ${x} === 'number') ${w} = ${this.linear(s, x)}; else if (${x} == null) { st.missing[${id}]++; ${w} = ${lit(miss)}; } else ${w} = ${this.linear(s, `Number(${x})`)};`);
+        return this.writeNumber(s, at, w);
       case 'bool':
-        return (pos, raw) => (typeof raw === 'boolean' ? num(pos, (raw ? 1 : 0) * k + c) : missing(pos));
-      case 'bigint': {
+        this.emit(`let ${w}; if (typeof ${x} === 'boolean') ${w} = ${this.linear(s, `(${x} ? 1 : 0)`)}; else { st.missing[${id}]++; ${w} = ${lit(miss)}; }`);
+        return this.writeNumber(s, at, w);
+      case 'bigint':
         if (s.wire.kind === 'int' && s.wire.bits === 64 && !s.hasLinear) {
-          const big = this.bigWriter(s);
-          return (pos, raw) => (typeof raw === 'bigint' ? big(pos, raw) : typeof raw === 'number' ? num(pos, raw) : missing(pos));
+          this.emit(`if (typeof ${x} === 'bigint') ${this.helper(this.bigWriter(s))}(${at}, ${x}); else {`);
+          this.emit(`let ${w}; if (typeof ${x} === 'number') ${w} = ${x}; else { st.missing[${id}]++; ${w} = ${lit(miss)}; }`);
+          this.writeNumber(s, at, w);
+          this.emit('}');
+          return;
         }
-        return (pos, raw) => (typeof raw === 'bigint' || typeof raw === 'number' ? num(pos, Number(raw) * k + c) : missing(pos));
-      }
-      case 'time': {
-        const tw = this.timeWriter(s);
-        return (pos, raw) => {
-          const t = raw as { sec?: number; nanosec?: number; nsec?: number } | undefined;
-          if (t == null || typeof t.sec !== 'number') return missing(pos);
-          tw(pos, t.sec, t.nanosec ?? t.nsec ?? 0);
-        };
-      }
+        this.emit(`let ${w}; if (typeof ${x} === 'bigint' || typeof ${x} === 'number') ${w} = ${this.linear(s, `Number(${x})`)}; else { st.missing[${id}]++; ${w} = ${lit(miss)}; }`);
+        return this.writeNumber(s, at, w);
+      case 'time':
+        this.emit(`if (${x} == null || typeof ${x}.sec !== 'number') {`);
+        this.emit(`st.missing[${id}]++;`);
+        this.writeNumber(s, at, lit(miss));
+        this.emit('} else {');
+        this.writeTime(s, at, `${x}.sec`, `(${x}.nanosec ?? ${x}.nsec ?? 0)`);
+        this.emit('}');
+        return;
       case 'quaternion': {
-        const which = s.quaternion!;
-        return (pos, raw) => {
-          const q = raw as { x: number; y: number; z: number; w: number } | undefined;
-          if (q == null) return missing(pos);
-          num(pos, quaternionAngle(q.x, q.y, q.z, q.w, which) * k + c);
-        };
+        const q = x;
+        const expr =
+          s.quaternion === 'yaw'
+            ? `Math.atan2(2 * (${q}.w * ${q}.z + ${q}.x * ${q}.y), 1 - 2 * (${q}.y * ${q}.y + ${q}.z * ${q}.z))`
+            : s.quaternion === 'roll'
+              ? `Math.atan2(2 * (${q}.w * ${q}.x + ${q}.y * ${q}.z), 1 - 2 * (${q}.x * ${q}.x + ${q}.y * ${q}.y))`
+              : `Math.asin(Math.max(-1, Math.min(1, 2 * (${q}.w * ${q}.y - ${q}.z * ${q}.x))))`;
+        this.emit(`let ${w}; if (${q} == null) { st.missing[${id}]++; ${w} = ${lit(miss)}; } else ${w} = ${this.linear(s, expr)};`);
+        return this.writeNumber(s, at, w);
       }
       default:
-        return missing;
+        throw new Error(`unhandled leaf ${r.leaf}`);
     }
   }
 
-  /** Time stamp (sec, nanosec) → f32/f64 seconds (scale/offset apply) or an exact integer count. */
-  private timeWriter(s: PlanScalar): (pos: number, sec: number, nsec: number) => void {
-    const num = this.numberWriter(s);
-    const k = s.factor;
-    const c = s.add;
-    if (s.wire.kind !== 'int') return (pos, sec, nsec) => num(pos, (sec + nsec * 1e-9) * k + c);
+  /** Time stamp → f32/f64 seconds (scale/offset apply) or an exact integer count of time_unit. */
+  private writeTime(s: PlanScalar, at: string, sec: string, nsec: string): void {
+    if (s.wire.kind !== 'int') return this.writeNumber(s, at, this.linear(s, `(${sec} + ${nsec} * 1e-9)`));
     const unit = s.timeUnit ?? 'ns';
-    if (unit === 's') return (pos, sec) => num(pos, sec);
-    if (unit === 'ms') return (pos, sec, nsec) => num(pos, sec * 1e3 + Math.floor(nsec / 1e6));
-    if (unit === 'us') return (pos, sec, nsec) => num(pos, sec * 1e6 + Math.floor(nsec / 1e3));
-    // Nanoseconds since the epoch exceed 2^53: build the 64-bit value from exact 32-bit halves.
+    if (unit === 's') return this.writeNumber(s, at, sec);
+    if (unit === 'ms') return this.writeNumber(s, at, `(${sec} * 1e3 + Math.floor(${nsec} / 1e6))`);
+    if (unit === 'us') return this.writeNumber(s, at, `(${sec} * 1e6 + Math.floor(${nsec} / 1e3))`);
+    this.emit(`${this.helper(this.nsWriter(s))}(${at}, ${sec}, ${nsec});`);
+  }
+
+  /** Writes a wire-domain number expression into an int/float/bool slot with the overflow policy. */
+  private writeNumber(s: PlanScalar, at: string, expr: string): void {
+    const w = s.wire;
+    const le = s.littleEndian;
+    const id = s.id;
+    const policy = s.overflow;
+    if (w.kind === 'bool') return this.emit(`dv.setUint8(${at}, (${expr}) ? 1 : 0);`);
+    if (w.kind === 'float') {
+      if (w.bits === 64) return this.emit(`dv.setFloat64(${at}, ${expr}, ${le});`);
+      const f = this.v('f');
+      this.emit(`let ${f} = ${expr};`);
+      this.emit(`if ((${f} > ${F32_MAX} || ${f} < -${F32_MAX}) && ${f} !== Infinity && ${f} !== -Infinity) { st.overflow[${id}]++; ${policy === 'clamp' ? `${f} = ${f} > 0 ? ${F32_MAX} : -${F32_MAX};` : policy === 'refuse' ? 'ctx.refused = true;' : ''} }`);
+      return this.emit(`dv.setFloat32(${at}, ${f}, ${le});`);
+    }
+    const nanDef = s.defaultValue === undefined ? 0 : numeric(s.defaultValue) * s.factor + s.add;
+    const r = this.v('r');
+    this.emit(`let ${r} = ${expr};`);
+    this.emit(`if (${r} !== ${r}) { st.invalid[${id}]++; ${r} = ${lit(nanDef)}; }`);
+    this.emit(`${r} = Math.round(${r});`);
+    if (w.bits === 64) {
+      const maxEx = w.signed ? 2 ** (w.bits - 1) : 2 ** w.bits;
+      const clampBig = policy === 'clamp' ? this.helper(this.bigClamp(s)) : '';
+      this.emit(`if (${r} < ${lit(w.min)} || ${r} >= ${lit(maxEx)}) { st.overflow[${id}]++; ${policy === 'clamp' ? `${clampBig}(${at}, ${r} < 0);` : `${policy === 'refuse' ? 'ctx.refused = true; ' : ''}if (!Number.isFinite(${r})) ${r} = 0; ${this.write64(at, r, le)}`} } else { ${this.write64(at, r, le)} }`);
+      return;
+    }
+    // 'count': written as a C cast would (DataView wraps modulo 2^bits).
+    const onOverflow = policy === 'clamp' ? `${r} = ${r} < ${w.min} ? ${w.min} : ${w.max};` : policy === 'refuse' ? 'ctx.refused = true;' : '';
+    this.emit(`if (${r} < ${w.min} || ${r} > ${w.max}) { st.overflow[${id}]++; ${onOverflow} }`);
+    this.emit(w.bits === 8 ? `dv.${DV_SET[w.name]}(${at}, ${r});` : `dv.${DV_SET[w.name]}(${at}, ${r}, ${le});`);
+  }
+
+  /** Two's-complement 64-bit write of an integer-valued double from exact 32-bit halves. */
+  private write64(at: string, r: string, le: boolean): string {
+    const lo = `(${r} % ${TWO32} < 0 ? ${r} % ${TWO32} + ${TWO32} : ${r} % ${TWO32})`;
+    const hi = `Math.floor(${r} / ${TWO32})`;
+    return le ? `dv.setUint32(${at}, ${lo}, true); dv.setUint32(${at} + 4, ${hi}, true);` : `dv.setUint32(${at}, ${hi}, false); dv.setUint32(${at} + 4, ${lo}, false);`;
+  }
+
+  private bigClamp(s: PlanScalar): (pos: number, low: boolean) => void {
+    const dv = this.dv;
+    const le = s.littleEndian;
+    const { minBig, maxBig, signed } = s.wire;
+    return signed ? (pos, low) => dv.setBigInt64(pos, low ? minBig : maxBig, le) : (pos, low) => dv.setBigUint64(pos, low ? minBig : maxBig, le);
+  }
+
+  /** Nanoseconds since the epoch exceed 2^53: the 64-bit value from exact 32-bit halves. */
+  private nsWriter(s: PlanScalar): (pos: number, sec: number, nsec: number) => void {
     const dv = this.dv;
     const le = s.littleEndian;
     return (pos, sec, nsec) => {
@@ -346,88 +444,6 @@ class OpBuilder {
       const hi = Math.floor(b / 65536) + Math.floor(lowPart / TWO32);
       dv.setUint32(le ? pos : pos + 4, lo, le);
       dv.setUint32(le ? pos + 4 : pos, hi, le);
-    };
-  }
-
-  /** Writes a wire-domain number into an int/float/bool slot with the overflow policy. */
-  private numberWriter(s: PlanScalar): NumberWriter {
-    const dv = this.dv;
-    const le = s.littleEndian;
-    const stats = this.stats;
-    const ctx = this.ctx;
-    const id = s.id;
-    const policy = s.overflow;
-    const w = s.wire;
-    if (w.kind === 'bool') return (pos, v) => dv.setUint8(pos, v ? 1 : 0);
-    if (w.kind === 'float') {
-      if (w.bits === 64) return (pos, v) => dv.setFloat64(pos, v, le);
-      return (pos, v) => {
-        if (v > F32_MAX || v < -F32_MAX) {
-          if (v === Infinity || v === -Infinity) {
-            dv.setFloat32(pos, v, le);
-            return;
-          }
-          stats.overflow[id]++;
-          if (policy === 'clamp') v = v > 0 ? F32_MAX : -F32_MAX;
-          else if (policy === 'refuse') ctx.refused = true;
-        }
-        dv.setFloat32(pos, v, le);
-      };
-    }
-    const min = w.min;
-    const maxExclusive = w.signed ? 2 ** (w.bits - 1) : 2 ** w.bits;
-    const defaultOnNaN = s.defaultValue === undefined ? 0 : numeric(s.defaultValue) * s.factor + s.add;
-    if (w.bits === 64) {
-      const setBig = w.signed ? dv.setBigInt64.bind(dv) : dv.setBigUint64.bind(dv);
-      const minBig = w.minBig;
-      const maxBig = w.maxBig;
-      return (pos, v) => {
-        if (v !== v) {
-          stats.invalid[id]++;
-          v = defaultOnNaN;
-        }
-        let r = Math.round(v);
-        if (r < min || r >= maxExclusive) {
-          stats.overflow[id]++;
-          if (policy === 'clamp') {
-            setBig(pos, r < min ? minBig : maxBig, le);
-            return;
-          }
-          if (policy === 'refuse') ctx.refused = true;
-          if (!Number.isFinite(r)) r = 0;
-        }
-        const lo = r % TWO32;
-        const hi = Math.floor(r / TWO32);
-        dv.setUint32(le ? pos : pos + 4, lo < 0 ? lo + TWO32 : lo, le);
-        dv.setUint32(le ? pos + 4 : pos, hi, le);
-      };
-    }
-    const max = w.max;
-    const set: (pos: number, v: number, le: boolean) => void =
-      w.bits === 8
-        ? w.signed
-          ? (p, v) => dv.setInt8(p, v)
-          : (p, v) => dv.setUint8(p, v)
-        : w.bits === 16
-          ? w.signed
-            ? dv.setInt16.bind(dv)
-            : dv.setUint16.bind(dv)
-          : w.signed
-            ? dv.setInt32.bind(dv)
-            : dv.setUint32.bind(dv);
-    return (pos, v) => {
-      if (v !== v) {
-        stats.invalid[id]++;
-        v = defaultOnNaN;
-      }
-      let r = Math.round(v);
-      if (r < min || r > max) {
-        stats.overflow[id]++;
-        if (policy === 'clamp') r = r < min ? min : max;
-        else if (policy === 'refuse') ctx.refused = true;
-        // 'count': written as a C cast would (DataView wraps modulo 2^bits).
-      }
-      set(pos, r, le);
     };
   }
 
@@ -475,6 +491,26 @@ class OpBuilder {
       }
       if (len < n) bytes.fill(0, pos + len, pos + n);
     };
+  }
+
+  private checkLeaf(s: PlanScalar, r: ResolvedPath): void {
+    const k = s.wire.kind;
+    if (r.isArray && s.count === 1) this.fail(s, 'source', `"${s.source}" is an array of ${r.rosType}`, 'index one element (name[0]) or give `count: N` to send N elements');
+    if (!r.isArray && s.count > 1) this.fail(s, 'count', `"${s.source}" is a single ${r.rosType}, not an array`, 'remove count');
+    if (r.isArray && r.elementType && !/^(u?int\d+|float\d+|byte|char|bool)$/.test(r.rosType)) {
+      this.fail(s, 'source', `"${s.source}" is an array of messages`, 'use an array block for arrays of messages');
+    }
+    if (r.leaf === 'string' && k !== 'char') this.fail(s, 'type', `"${s.source}" is text (${r.rosType}), the field is ${s.wire.name}`, 'use char[N]');
+    if (r.leaf !== 'string' && k === 'char') this.fail(s, 'type', `"${s.source}" is ${r.rosType}, not text`, 'use a numeric type');
+    if (r.leaf === 'quaternion' && !s.quaternion) this.fail(s, 'source', `"${s.source}" is a quaternion`, 'add `quaternion: yaw` (or roll, pitch) to send that angle in radians, or pick .x/.y/.z/.w');
+    if (r.leaf !== 'quaternion' && s.quaternion) this.fail(s, 'quaternion', `"${s.source}" is ${r.rosType}, not a quaternion`, 'remove quaternion or point source at a geometry_msgs/Quaternion');
+    if (r.leaf === 'time') {
+      if (k === 'bool') this.fail(s, 'type', 'a time stamp cannot be bool', 'use f64 or u64');
+      if (k === 'int' && s.hasLinear) this.fail(s, undefined, 'scale/offset/unit with an integer time stamp', 'use time_unit (s, ms, us, ns) instead');
+      // An epoch stamp needs 64 bits below seconds; a duration may fit 32 (overflow policy applies).
+      const epoch = !/duration/i.test(r.rosType);
+      if (epoch && k === 'int' && s.wire.bits < 64 && (s.timeUnit ?? 'ns') !== 's') this.fail(s, 'time_unit', `${s.wire.name} cannot hold an epoch time stamp in ${s.timeUnit ?? 'ns'}`, 'use u64/i64, or time_unit: s with u32');
+    } else if (s.timeUnit) this.fail(s, 'time_unit', `"${s.source}" is not a time stamp`, 'remove time_unit');
   }
 }
 
