@@ -36,7 +36,7 @@ if [ -z "${VIL_CANVM_GUEST:-}" ] || [ $$ != 1 ]; then
   # the shim pads its ptrace calls. Built once per source version; harmless on other hosts.
   shim=
   if [ "$(uname -m)" = x86_64 ] && command -v cc >/dev/null; then
-    cache=${VIL_CANVM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vil-canvm}
+    cache=${VIL_CANVM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/vil-canvm}
     src="$here/canvm-xstate-shim.c"
     shim="$cache/xstate-shim-$(sha1sum "$src" | cut -c1-12).so"
     if [ ! -f "$shim" ]; then

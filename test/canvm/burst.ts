@@ -42,7 +42,7 @@ main(async () => {
   const t0 = performance.now();
   await must('cangen', 'vcan0', '-g', '0', '-n', String(COUNT), '-I', BURST_ID.toString(16), '-L', '8', '-D', 'i', '-p', '10');
   const sentMs = performance.now() - t0;
-  // Done when both have everything, or when neither gets more for a second (frames lost).
+  // Done when both have everything, or when neither gets more for 5 s (frames lost).
   const marker = `vcan0 ${BURST_ID.toString(16).toUpperCase()}#`;
   const candumpCount = () => candump.lines.slice(candumpBefore).filter((l) => l.includes(marker)).length;
   let last = '';
@@ -53,7 +53,7 @@ main(async () => {
     const now = `${received}/${c}`;
     still = now === last ? still + 1 : 0;
     last = now;
-    return still > 50;
+    return still > 250;
   }, 60_000);
   const lines = await candump.stop();
   source.stop();
