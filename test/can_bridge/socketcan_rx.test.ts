@@ -18,6 +18,7 @@ interface OurFrame {
   stamp: { sec: number; nanosec: number };
 }
 interface RxResult {
+  simStamps: number[];
   ours: OurFrame[];
   candump: string[];
   counters: Record<string, number>;
@@ -65,6 +66,11 @@ describe('SocketCanSource receives what candump receives (User-mode Linux VM, vc
     r.ours.forEach((o, i) => {
       expect(o.stamp, `frame ${i}: candump ${r.candump[i]}`).toEqual({ sec: ref[i].sec, nanosec: ref[i].usec * 1000 });
     });
+  });
+
+  it('with kernelStamps: false (use_sim_time) every frame is stamped by now(), the ROS clock, in order', () => {
+    expect(r.simStamps).toHaveLength(r.ours.length);
+    expect(r.simStamps.every((n, i) => n > 0 && (i === 0 || n > r.simStamps[i - 1]))).toBe(true);
   });
 
   it('CAN FD frames over 8 bytes are marked fd with the ISO DLC of their length', () => {

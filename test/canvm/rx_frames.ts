@@ -43,18 +43,33 @@ main(async () => {
       state() {},
     },
   );
+  // Under use_sim_time the node passes kernelStamps: false: every stamp must come from now().
+  let simNow = 0;
+  const simStamps: number[] = [];
+  const simSource = new SocketCanSource(
+    { iface: 'vcan0', fd: true, errorFrames: false, kernelStamps: false, now: () => ({ sec: 42, nanosec: ++simNow }), logger },
+    {
+      frame(f) {
+        if (!isProbe(f)) simStamps.push(f.stamp.sec === 42 ? f.stamp.nanosec : -1);
+      },
+      state() {},
+    },
+  );
   source.start();
-  await syncProbe('vcan0', PROBE, [() => probes > 0, () => candump.lines.length > 0]);
+  simSource.start();
+  await syncProbe('vcan0', PROBE, [() => probes > 0, () => candump.lines.length > 0, () => simNow > 0]);
   const dumped = () => candump.lines.filter((l) => !isProbeLine(l));
   for (const f of CANSEND_FRAMES) await must('cansend', 'vcan0', f);
   // cangen -m: random ids, lengths and payloads, mixing 29-bit, RTR and FD (with BRS/ESI) frames.
   await must('cangen', 'vcan0', '-m', '-n', '600', '-g', '0', '-p', '10');
   const total = CANSEND_FRAMES.length + 600;
-  await waitFor('all frames at both listeners', () => ours.length >= total && dumped().length >= total);
+  await waitFor('all frames at every listener', () => ours.length >= total && dumped().length >= total && simStamps.length >= total);
   await candump.stop();
   const lines = dumped();
   source.stop();
+  simSource.stop();
   result({
+    simStamps,
     ours: ours.map((f) => ({ ...f, data: hex(f.data) })),
     candump: lines,
     counters: source.counters,
