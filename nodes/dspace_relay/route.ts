@@ -1,6 +1,6 @@
 // One route: a subscription, a compiled layout and a UDP destination. On every message, or at a
 // fixed rate holding the last message (stale flag once it is older than the timeout).
-import type { RosNode, Timer } from '../runtime/ros.js';
+import type { QosSettings, RosNode, Timer } from '../runtime/ros.js';
 import { ConfigError } from '../runtime/errors.js';
 import { DiagnosticLevel, type DiagnosticReport } from '../runtime/diagnostics.js';
 import { compileLayout } from '../runtime/udp_layout/compile.js';
@@ -58,7 +58,9 @@ export class RelayRoute {
   async start(): Promise<void> {
     await this.out.start();
     const s = this.spec;
-    this.node.createSubscription<unknown>(s.type, s.topic, s.qos, (m) => {
+    // sensor_data: best effort (matches every publisher); default: reliable. Depth as configured.
+    const qos: QosSettings = { reliability: s.qos === 'default' ? 'reliable' : 'best_effort', durability: 'volatile', history: 'keep_last', depth: s.depth ?? (s.qos === 'default' ? 10 : 5) };
+    this.node.createSubscription<unknown>(s.type, s.topic, qos, (m) => {
       this.messages++;
       this.last = m;
       this.lastAt = performance.now();

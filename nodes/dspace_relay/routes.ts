@@ -18,7 +18,9 @@ const routeSchema = z.strictObject({
   mode: z.enum(['on_message', 'rate']).default('on_message'),
   rate_hz: z.number().positive().max(10000).optional(),
   stale_timeout_ms: z.number().positive().optional(),
-  qos: z.enum(['sensor_data', 'default', 'system_default']).default('sensor_data'),
+  qos: z.enum(['sensor_data', 'default']).default('sensor_data'),
+  /** Subscription queue (keep_last) depth: how many messages may wait while the node is busy. */
+  depth: z.number().int().min(1).max(100000).optional(),
   multicast: z.strictObject({ ttl: z.number().int().min(0).max(255).default(1), interface: z.string().optional(), loopback: z.boolean().default(true) }).optional(),
   bind: z.strictObject({ address: z.string().optional(), port: z.number().int().min(0).max(65535).default(0) }).optional(),
 });
