@@ -226,6 +226,30 @@ describe('dspace_relay on the local graph → UDP on 127.0.0.1', () => {
     }
   });
 
+  it('sends to a multicast group (on the loopback interface) when the route says so', async () => {
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((res) => probe.bind(0, '127.0.0.1', () => res()));
+    const port = probe.address().port;
+    await new Promise<void>((res) => probe.close(() => res()));
+    const rx = await startStructReceiver(MARKERS, 2, 20, port, '239.255.77.1');
+    const r = await rig(
+      routesFile(`routes:
+  - name: group
+    topic: /sim/objects/markers
+    type: visualization_msgs/msg/MarkerArray
+    layout: ${MARKERS}
+    destination: 239.255.77.1:${port}
+    multicast: {ttl: 0, interface: 127.0.0.1}
+`),
+    );
+    r.markers.publish({ markers: [makeMarker(4, 2.5, 0, 'm')] });
+    r.markers.publish({ markers: [makeMarker(5, 3.5, 0, 'm'), makeMarker(6, 4.5, 0, 'm')] });
+    const got = await rx.packets;
+    expect(got.map((p) => p.fields.object_count)).toEqual([1, 2]);
+    expect(got.map((p) => p.fields.objects[0].id)).toEqual([4, 5]);
+    expect(ourUdpSockets().map((s) => s.peer)).toEqual([`239.255.77.1:${port}`]);
+  });
+
   const bad: [string, string, RegExp][] = [
     ['unknown message type', `  - {name: a, topic: /t, type: nope_msgs/msg/Thing, layout: ${MARKERS}, destination: "127.0.0.1:9"}`, /routes-\w+\.yaml:2: routes\[0\]\.type: message type nope_msgs\/msg\/Thing is not known/],
     ['layout written for another type', `  - {name: a, topic: /t, type: sensor_msgs/msg/NavSatFix, layout: ${MARKERS}, destination: "127.0.0.1:9"}`, /markers_to_dspace\.yaml:\d+: message: the layout reads visualization_msgs\/msg\/MarkerArray but is used for sensor_msgs\/msg\/NavSatFix/],

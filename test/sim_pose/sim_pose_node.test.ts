@@ -191,6 +191,69 @@ describe('sim_pose on the local graph → UDP on 127.0.0.1', () => {
     expect(r.carla.at(-1)).toEqual(r.poses.at(-1)!.pose);
   });
 
+  it('takes speed and yaw rate from vil/msg/VehicleState when configured (turning extrapolation)', async () => {
+    const N = 20;
+    const rx = await startStructReceiver(LAYOUT, N, 30);
+    const lat0 = 48.7823;
+    const lon0 = 9.1801;
+    const r = await rig([
+      'map_projection:=enu',
+      `enu_origin:=[${lat0}, ${lon0}, 250.0]`,
+      'rate_hz:=50.0',
+      'vehicle_state_topic:=/vil/can/vehicle_state',
+      'speed_source:=vehicle_state',
+      'max_extrapolation_ms:=1000.0',
+      'stale_timeout_ms:=5000.0',
+      `udp_layout:=${LAYOUT}`,
+      `udp_destination:=127.0.0.1:${rx.port}`,
+    ]);
+    const vs = r.probe.createPublisher<Record<string, unknown>>('vil/msg/VehicleState', '/vil/can/vehicle_state', 'sensor_data');
+    const yaw0 = 0.3;
+    const v = 8;
+    const w = -0.4;
+    const stamp = r.probe.now();
+    vs.publish({
+      header: { stamp, frame_id: 'base_link' },
+      speed: v,
+      speed_age: 0.01,
+      yaw_rate: w,
+      yaw_rate_age: 0.01,
+      steering_wheel_angle: Number.NaN,
+      steering_wheel_angle_age: Number.NaN,
+      longitudinal_acceleration: Number.NaN,
+      longitudinal_acceleration_age: Number.NaN,
+      lateral_acceleration: Number.NaN,
+      lateral_acceleration_age: Number.NaN,
+      gear: 1,
+      gear_label: 'D',
+      gear_age: 0.1,
+      wheel_speeds: [v, v, v, v],
+      wheel_speed_ages: [0.01, 0.01, 0.01, 0.01],
+    });
+    r.heading.publish({ header: { stamp, frame_id: 'gnss' }, quaternion: { x: 0, y: 0, z: Math.sin(yaw0 / 2), w: Math.cos(yaw0 / 2) } });
+    await new Promise((res) => setTimeout(res, 20));
+    r.fix.publish({ ...fixMsg(lat0, lon0, stamp), altitude: 250 });
+    const packets = await rx.packets;
+    for (const p of packets) {
+      const f = p.fields;
+      expect(f.speed).toBe(v);
+      expect(f.yaw_rate).toBeCloseTo(w, 6);
+      const dt = f.extrapolation_us / 1e6;
+      let x = 0;
+      let y = 0;
+      const n = 20000;
+      for (let i = 0; i < n; i++) {
+        const a = yaw0 + w * ((i + 0.5) * dt) / n;
+        x += v * Math.cos(a) * (dt / n);
+        y += v * Math.sin(a) * (dt / n);
+      }
+      expect(Math.abs(f.x - x)).toBeLessThan(1e-5);
+      expect(Math.abs(f.y - y)).toBeLessThan(1e-5);
+      expect(Math.abs(f.yaw - (yaw0 + w * dt))).toBeLessThan(1e-6);
+    }
+    expect(packets.at(-1)!.fields.extrapolation_us).toBeGreaterThan(packets[0].fields.extrapolation_us);
+  });
+
   it('refuses to start without a map projection, naming the parameter', async () => {
     await expect(rig([])).rejects.toThrow(ConfigError);
     await expect(rig([])).rejects.toThrow(/map_projection: not set/);

@@ -23,11 +23,11 @@ export interface PyPacket {
  * (converted to JSON here with the yaml package: Python reads the same document, decoding it by
  * its own rules). Resolves `port` once bound; `packets` resolves when all arrived.
  */
-export async function startStructReceiver(yamlFile: string, count: number, timeoutS = 20, port = 0): Promise<{ port: number; packets: Promise<PyPacket[]> }> {
+export async function startStructReceiver(yamlFile: string, count: number, timeoutS = 20, port = 0, group = ''): Promise<{ port: number; packets: Promise<PyPacket[]> }> {
   const dir = mkdtempSync(join(tmpdir(), 'vil-udp-'));
   const jsonFile = join(dir, 'layout.json');
   writeFileSync(jsonFile, JSON.stringify(parse(readFileSync(yamlFile, 'utf8'))));
-  const child = spawn('python3', [STRUCT_RECEIVER, jsonFile, String(count), String(timeoutS), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('python3', [STRUCT_RECEIVER, jsonFile, String(count), String(timeoutS), String(port), group], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const lines = createInterface({ input: child.stdout });

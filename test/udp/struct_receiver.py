@@ -155,9 +155,16 @@ def main():
     count = int(sys.argv[2])
     timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
     port = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    group = sys.argv[5] if len(sys.argv) > 5 else ''
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-    sock.bind(('127.0.0.1', port))
+    if group:
+        # A multicast receiver: the group on the loopback interface.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(('', port))
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(group) + socket.inet_aton('127.0.0.1'))
+    else:
+        sock.bind(('127.0.0.1', port))
     sock.settimeout(timeout)
     print(json.dumps({'port': sock.getsockname()[1]}), flush=True)
     for _ in range(count):
