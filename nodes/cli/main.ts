@@ -16,6 +16,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run <node|all> [...] [--ros-args ...]   run nodes (one process)',
     load: async () => (await import('./run.js')).main,
   },
+  doctor: {
+    summary: 'doctor [--params-file FILE] [--ros-args ...]  check this machine for a launch: Node, ROS, devices, files',
+    load: async () => (await import('./doctor.js')).main,
+  },
   'decode nmea': {
     summary: 'decode nmea FILE|-                     NavSatFix JSON lines from an NMEA log',
     load: async () => (await import('../rtk_serial/cli.js')).main,
