@@ -1,0 +1,168 @@
+// Offline intake of can_bridge: replays a `candump -L` log file (candump.ts reads the lines) as
+// CanFrame events, at its recorded pace (default) or as fast as possible, so a recorded drive
+// runs through the same path as live SocketCAN frames without a CAN interface.
+//
+// Stamps: 'log' keeps the recorded kernel times; 'replay' shifts them so the first frame is at
+// the ROS time the replay started (intervals kept exactly, in integer nanoseconds), which is what
+// ages, rviz lifetimes and a live ROS graph expect. Lines that are not frames are counted and
+// logged at a rate limit; the replay goes on.
+import { createReadStream } from 'node:fs';
+import { createInterface, type Interface } from 'node:readline';
+import type { Logger } from 'pino';
+import type { Time } from '../runtime/ros.js';
+import { ThrottledLog } from '../runtime/logger.js';
+import { CandumpParseError, parseCandumpLine } from './candump.js';
+import type { CanFrame } from './socketcan_source.js';
+
+export interface CandumpSourceOptions {
+  path: string;
+  /** true: wait for each frame's recorded time; false: as fast as possible. */
+  realtime: boolean;
+  stamps: 'log' | 'replay';
+  now: () => Time;
+  logger: Logger;
+  /** Frames between yields to the event loop in fast mode (lets subscribers drain). Default 256. */
+  batch?: number;
+}
+
+export interface CandumpEvents {
+  frame(iface: string, f: CanFrame): void;
+  /** The log ended (or could not be read: `error`). Not called after stop(). */
+  end(error?: Error): void;
+}
+
+export interface CandumpCounters {
+  lines: number;
+  frames: number;
+  badLines: number;
+  handlerErrors: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+export class CandumpSource {
+  readonly counters: CandumpCounters = { lines: 0, frames: 0, badLines: 0, handlerErrors: 0 };
+  /** Resolves when the replay ended or was stopped. */
+  done: Promise<void> = Promise.resolve();
+  finished = false;
+  private stopped = false;
+  private rl: Interface | undefined;
+  private readonly log: ThrottledLog;
+
+  constructor(
+    private readonly opts: CandumpSourceOptions,
+    private readonly events: CandumpEvents,
+  ) {
+    this.log = new ThrottledLog(opts.logger);
+  }
+
+  start(): void {
+    this.done = this.run().then(
+      () => {
+        this.finished = true;
+        if (!this.stopped) this.events.end();
+      },
+      (e: Error) => {
+        this.finished = true;
+        if (!this.stopped) this.events.end(e);
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.rl?.close();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    const stream = createReadStream(this.opts.path, { encoding: 'latin1' });
+    const opened = new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    await opened;
+    const rl = createInterface({ input: stream, crlfDelay: Infinity });
+    this.rl = rl;
+    const batch = this.opts.batch ?? 256;
+    let first: Time | undefined;
+    let base: Time = { sec: 0, nanosec: 0 };
+    let wall0 = 0;
+    let sinceYield = 0;
+    try {
+      for await (const line of rl) {
+        if (this.stopped) break;
+        this.counters.lines++;
+        let parsed;
+        try {
+          parsed = parseCandumpLine(line);
+        } catch (e) {
+          if (!(e instanceof CandumpParseError)) throw e;
+          this.counters.badLines++;
+          this.log.warn('candump-line', `${this.opts.path}:${this.counters.lines}: not a candump frame: ${e.message}`);
+          continue;
+        }
+        if (parsed === null) continue;
+        const t = parsed.time;
+        if (first === undefined) {
+          first = t;
+          base = this.opts.stamps === 'replay' ? this.opts.now() : t;
+          wall0 = performance.now();
+        }
+        const dSec = t.sec - first.sec;
+        const dNsec = t.nanosec - first.nanosec;
+        if (this.opts.realtime) {
+          const due = wall0 + dSec * 1000 + dNsec / 1e6;
+          const wait = due - performance.now();
+          if (wait >= 1) {
+            await sleep(wait);
+            sinceYield = 0;
+            if (this.stopped) break;
+          }
+        }
+        const stamp = this.opts.stamps === 'replay' ? addTime(base, dSec, dNsec) : t;
+        const frame: CanFrame = {
+          id: parsed.id,
+          extended: parsed.extended,
+          rtr: parsed.rtr,
+          error: parsed.error,
+          fd: parsed.fd,
+          brs: parsed.brs,
+          esi: parsed.esi,
+          dlc: parsed.dlc,
+          data: parsed.data,
+          stamp,
+        };
+        this.counters.frames++;
+        try {
+          this.events.frame(parsed.iface, frame);
+        } catch (e) {
+          this.counters.handlerErrors++;
+          this.log.error('candump-handler', `frame handler threw: ${(e as Error).message}`);
+        }
+        if (++sinceYield >= batch) {
+          sinceYield = 0;
+          await tick();
+        }
+      }
+    } finally {
+      rl.close();
+      stream.destroy();
+    }
+  }
+}
+
+function addTime(base: Time, dSec: number, dNsec: number): Time {
+  let sec = base.sec + dSec;
+  let nanosec = base.nanosec + dNsec;
+  while (nanosec < 0) {
+    nanosec += 1_000_000_000;
+    sec--;
+  }
+  while (nanosec >= 1_000_000_000) {
+    nanosec -= 1_000_000_000;
+    sec++;
+  }
+  return { sec, nanosec };
+}
