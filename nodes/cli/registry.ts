@@ -12,6 +12,10 @@ export const NODES: Record<string, NodeEntry> = {
     description: 'RTK receiver on a serial port → raw NMEA, NavSatFix, velocity, heading, status',
     load: async () => (await import('../rtk_serial/main.js')).rtkSerialNode,
   },
+  can_bridge: {
+    description: 'vehicle CAN (SocketCAN, candump log or raw topic) → raw frames, decoded signals, vehicle state, object lists',
+    load: async () => (await import('../can_bridge/main.js')).canBridgeNode,
+  },
   markers: {
     description: 'object lists, ego pose, GNSS covariance → rviz MarkerArray on vil/markers, /tf, /tf_static',
     load: async () => (await import('../markers/main.js')).markersNode,
