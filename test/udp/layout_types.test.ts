@@ -71,4 +71,23 @@ describe('64-bit integers, bools, wrap, durations vs Python struct', () => {
     expect(b).toEqual({ locked: false, locked_u8: 0, action_wrapped: -129 + 256, lifetime_ms: 0 });
     expect(c.encoder.problems()).toEqual([{ field: 'action_wrapped', overflow: 2, missing: 0, invalid: 0 }]);
   });
+
+  it('arrays inside arrays: counts per element, zeroed slots at both levels, align inside the element', () => {
+    const layout = join(fixtures, 'nested_arrays.yaml');
+    const c = compileLayoutFile(layout, messageRegistry());
+    const withPoints = (id: number, pts: [number, number][]) => ({ ...makeMarker(id, 0, 0, 'p'), points: pts.map(([x, y]) => ({ x, y, z: 0 })) });
+    const msg = { markers: [withPoints(1, [[1.5, 2.5], [3, 4]]), withPoints(-2, []), withPoints(3, [[5, 6], [7, 8], [9, 10], [11, 12], [13, 14]])] };
+    const [f] = python(layout, [c.encoder.encode(msg, { sec: 0, nanosec: 0 })!]);
+    const zero = { x: 0, y: 0 };
+    expect(c.plan.arrays[0].stride).toBe(4 + 4 * 8); // id 2 + count 1 + align to 4, then 4 points
+    expect(f).toEqual({
+      n_markers: 3,
+      markers: [
+        { id: 1, n_points: 2, points: [{ x: 1.5, y: 2.5 }, { x: 3, y: 4 }, zero, zero] },
+        { id: -2, n_points: 0, points: [zero, zero, zero, zero] },
+        { id: 3, n_points: 4, points: [{ x: 5, y: 6 }, { x: 7, y: 8 }, { x: 9, y: 10 }, { x: 11, y: 12 }] },
+      ],
+    });
+    expect(c.encoder.stats.arrayOverflow[1]).toBe(1); // the fifth point of marker 3
+  });
 });

@@ -66,8 +66,16 @@ export function resolvePath(resolver: TypeResolver, rootType: string, path: stri
   };
   let p = path;
   if (elementPrefix !== undefined) {
-    const pre = `${elementPrefix.replace(/\[\]$/, '')}[].`;
-    if (p.startsWith(pre)) p = p.slice(pre.length);
+    // Inside an array block a path may be relative (x), repeat the block's source as written
+    // (markers[].points[].x) or only its last part (points[].x).
+    const full = elementPrefix.replace(/\[\]$/, '');
+    const last = full.slice(full.lastIndexOf('.') + 1); // "markers[].points" → "points"
+    for (const pre of [`${full}[].`, `${last}[].`]) {
+      if (p.startsWith(pre)) {
+        p = p.slice(pre.length);
+        break;
+      }
+    }
   }
   const segs = p.split('.');
   const steps: Step[] = [];
