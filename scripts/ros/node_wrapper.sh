@@ -1,6 +1,7 @@
 #!/bin/sh
 # ROS 2 executable of one vil node. CMakeLists.txt installs this file into lib/vil once per node,
-# under the node's name (rtk_serial, can_bridge, ..., vil_all = every node in one process), so
+# under the node's name (rtk_serial, can_bridge, ..., vil_all = every node in one process; `vil` =
+# the command line, e.g. `ros2 run vil vil doctor`), so
 # `ros2 run vil rtk_serial --ros-args ...` and launch_ros Node(package='vil', executable='rtk_serial')
 # run `vil run rtk_serial --ros-args ...` on the Node.js 22 installed in share/vil/node_modules.
 set -e
@@ -9,7 +10,9 @@ set -e
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 share="$here/../../share/vil"
 name=$(basename -- "$0")
+# `vil` itself is the whole CLI (ros2 run vil vil doctor --params-file ...), not one node.
 case "$name" in
+  vil) node_name= ;;
   vil_all) node_name=all ;;
   *) node_name=$name ;;
 esac
@@ -37,4 +40,7 @@ fi
 # not a silent fallback to the in-process graph. VIL_ROS=auto|local in the environment overrides.
 VIL_ROS=${VIL_ROS:-rclnodejs}
 export VIL_ROS
+if [ -z "$node_name" ]; then
+  exec "$node" "$main" "$@"
+fi
 exec "$node" "$main" run "$node_name" "$@"

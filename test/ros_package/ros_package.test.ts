@@ -162,9 +162,9 @@ describe('CMakeLists.txt', () => {
       expect(calls).toContain('ament_package');
     });
 
-    it('installs the wrapper into lib/vil under each executable name, and dist, node_modules, package.json, msgs into share/vil', () => {
+    it('installs the wrapper into lib/vil under each executable name (and as `vil`, the CLI), and dist, node_modules, package.json, msgs into share/vil', () => {
       const rules = readFileSync(join(build, 'cmake_install.cmake'), 'utf8');
-      for (const exe of [...Object.keys(NODES), 'vil_all']) {
+      for (const exe of [...Object.keys(NODES), 'vil_all', 'vil']) {
         const re = new RegExp(`file\\(INSTALL DESTINATION "[^"]*/lib/vil" TYPE PROGRAM RENAME "${exe}" FILES "${wrapper.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"\\)`);
         expect(rules).toMatch(re);
       }
@@ -192,6 +192,7 @@ describe('lib/vil wrapper (scripts/ros/node_wrapper.sh)', () => {
     copyFileSync(wrapper, join(prefix, 'lib/vil/rtk_serial'));
     chmodSync(join(prefix, 'lib/vil/rtk_serial'), 0o755);
     symlinkSync(wrapper, join(prefix, 'lib/vil/vil_all'));
+    symlinkSync(wrapper, join(prefix, 'lib/vil/vil'));
   });
   afterAll(() => rmSync(prefix, { recursive: true, force: true }));
 
@@ -212,6 +213,9 @@ describe('lib/vil wrapper (scripts/ros/node_wrapper.sh)', () => {
       expect(JSON.parse(r.stdout)).toEqual({ argv: ['run', 'rtk_serial', '--ros-args', '-r', '__ns:=/vil', '-p', 'port:=/dev/ttyUSB0'], VIL_ROS: 'rclnodejs', node: process.version });
       const all = run('vil_all', ['--ros-args', '--params-file', '/tmp/p.yaml'], { VIL_ROS: 'auto' });
       expect(JSON.parse(all.stdout)).toEqual({ argv: ['run', 'all', '--ros-args', '--params-file', '/tmp/p.yaml'], VIL_ROS: 'auto', node: process.version });
+      // `vil` is the command line itself: ros2 run vil vil doctor ...
+      const cli = run('vil', ['doctor', '--params-file', '/tmp/p.yaml'], {});
+      expect(JSON.parse(cli.stdout).argv).toEqual(['doctor', '--params-file', '/tmp/p.yaml']);
     } finally {
       rmSync(join(prefix, 'share/vil/node_modules'), { recursive: true, force: true });
     }
