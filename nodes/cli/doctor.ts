@@ -12,7 +12,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -139,6 +139,8 @@ export interface NodeParams {
   values: Record<string, unknown>;
   /** Where each value came from: "<file> (<key>)", "command line (...)" or "default". */
   sources: Record<string, string>;
+  /** Overrides for this node that it does not declare (misspelt?). */
+  unknown: string[];
   error?: Error;
 }
 
@@ -205,7 +207,7 @@ export async function collectNodeParams(rosArgs: RosArgs, nodes: Record<string, 
   for (const node of names) {
     const fqn = fullyQualifiedName(namespace, node);
     const entry = nodes[node];
-    const result: NodeParams = { node, fqn, registered: entry !== undefined, values: {}, sources: {} };
+    const result: NodeParams = { node, fqn, registered: entry !== undefined, values: {}, sources: {}, unknown: [] };
     out.push(result);
     let overrides: Map<string, ParamOverride>;
     try {
@@ -223,7 +225,8 @@ export async function collectNodeParams(rosArgs: RosArgs, nodes: Record<string, 
     }
     try {
       const specs = await captureParamSpecs(await entry.load(), namespace);
-      const { values } = resolveParams(specs, overrides);
+      const { values, unknown } = resolveParams(specs, overrides);
+      result.unknown = unknown;
       for (const [k, v] of Object.entries(values)) {
         result.values[k] = v;
         result.sources[k] = overrides.get(k)?.source ?? 'default';
@@ -237,7 +240,7 @@ export async function collectNodeParams(rosArgs: RosArgs, nodes: Record<string, 
 
 // ---- What to check, from parameter values --------------------------------------------------------
 
-export type TargetKind = 'serial' | 'can' | 'dbc' | 'layout' | 'yaml' | 'udp';
+export type TargetKind = 'serial' | 'can' | 'dbc' | 'layout' | 'yaml' | 'config' | 'file' | 'udp';
 
 export interface Target {
   kind: TargetKind;
@@ -248,36 +251,54 @@ export interface Target {
   expectBitrate?: number;
 }
 
+/** `source` parameter values that mean the node opens its device. */
+const DEVICE_SOURCES = new Set(['serial', 'socketcan', 'device']);
 const CAN_KEY = /(^|[._])(can_)?(interfaces?|ifaces?|channels?|devices?|bus(es)?|ifname)$/;
 const HOST_KEY = /(^|[._])(host|hostname|address|addr|ip|destination|dest|target|remote|peer|remote_host|remote_address)$|_(host|address|ip)$/;
 const IFNAME = /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/;
 
-export function targetsFromParams(p: NodeParams): { targets: Target[]; skipped: Check[] } {
+export function targetsFromParams(p: NodeParams): { targets: Target[]; notes: Check[] } {
   const targets: Target[] = [];
-  const skipped: Check[] = [];
-  // A node whose `source` is a topic (bag replay) does not open its device.
-  const readsTopic = p.values.source === 'topic';
+  const notes: Check[] = [];
+  // A node whose `source` is not a device (a topic for bag replay, a candump log) opens none.
+  const source = p.values.source;
+  const readsTopic = typeof source === 'string' && !DEVICE_SOURCES.has(source);
   const bitrateKey = Object.keys(p.values).find((k) => /bitrate$/.test(k) && typeof p.values[k] === 'number');
   const isCanNode = /can/i.test(p.node);
+  // A node with a configuration loader here (can_bridge) names its interfaces in that file.
+  const configOwnsDevices = Object.keys(CONFIG_FILES).some((k) => k.startsWith(`${p.node}.`));
   for (const [param, raw] of Object.entries(p.values)) {
     const values = typeof raw === 'string' ? [raw] : Array.isArray(raw) && raw.every((x) => typeof x === 'string') ? (raw as string[]) : [];
     for (const value of values) {
-      if (value === '') continue;
+      if (value === '') {
+        if (CONFIG_FILES[`${p.node}.${param}`]) {
+          notes.push({ group: p.node, status: 'fail', title: `${param} is not set (${p.node} needs its configuration file)`, fix: `set ${param} in the params file (${p.node} section)` });
+        }
+        continue;
+      }
       const t = { node: p.node, param, value, source: p.sources[param] ?? 'default' };
       const lower = value.toLowerCase();
       if (value.startsWith('/dev/') && value !== '/dev/null') {
-        if (readsTopic) skipped.push({ group: p.node, status: 'skip', title: `${param}=${value}: not used (source:=topic reads a topic)` });
+        if (readsTopic) notes.push({ group: p.node, status: 'skip', title: `${param}=${value}: not used (source:=${source})` });
         else targets.push({ kind: 'serial', ...t });
       } else if (lower.endsWith('.dbc')) targets.push({ kind: 'dbc', ...t });
+      else if (CONFIG_FILES[`${p.node}.${param}`]) targets.push({ kind: 'config', ...t });
       else if (lower.endsWith('.yaml') || lower.endsWith('.yml')) targets.push({ kind: /layout/i.test(param) ? 'layout' : 'yaml', ...t });
-      else if ((isCanNode || /can/i.test(param)) && CAN_KEY.test(param) && IFNAME.test(value)) {
-        if (readsTopic) skipped.push({ group: p.node, status: 'skip', title: `${param}=${value}: not used (source:=topic reads a topic)` });
+      else if (/_file$/.test(param) && (param.startsWith(`${source}_`) || source === undefined)) targets.push({ kind: 'file', ...t });
+      else if (!configOwnsDevices && (isCanNode || /can/i.test(param)) && CAN_KEY.test(param) && IFNAME.test(value)) {
+        if (readsTopic) notes.push({ group: p.node, status: 'skip', title: `${param}=${value}: not used (source:=${source})` });
         else targets.push({ kind: 'can', ...t, expectBitrate: bitrateKey ? (p.values[bitrateKey] as number) : undefined });
       } else if (HOST_KEY.test(param)) targets.push({ kind: 'udp', ...t });
     }
   }
-  return { targets, skipped };
+  return { targets, notes };
 }
+
+/** How to change the value: in the params file, or in the configuration file that named it. */
+const changeHint = (t: Target) =>
+  t.source === 'default' || t.source.includes('ros__parameters') || t.source.startsWith('command line')
+    ? `set ${t.param} in the params file (${t.node} section)`
+    : `correct ${t.param} in ${t.source}`;
 
 const where = (t: Target) => `${t.node}.${t.param}, ${t.source === 'default' ? 'default value' : `from ${t.source}`}`;
 
@@ -285,7 +306,7 @@ const where = (t: Target) => `${t.node}.${t.param}, ${t.source === 'default' ? '
 
 export async function checkSerialDevice(t: Target): Promise<Check> {
   const group = t.node;
-  const setIt = `set ${t.param} in the params file (${t.node} section) to the right device`;
+  const setIt = `${changeHint(t)} to the right device`;
   let st;
   try {
     st = await stat(t.value);
@@ -381,7 +402,7 @@ export function checkCanInterface(t: Target, run: IpRunner = runIp): Check {
       fix:
         `plug in the CAN adapter and load its driver (e.g. sudo modprobe gs_usb, or peak_usb), then: sudo ip link set ${name} up type can bitrate ${bitrate}; ` +
         `for a virtual bus: sudo modprobe vcan && sudo ip link add dev ${name} type vcan && sudo ip link set ${name} up; ` +
-        `or set ${t.param} in the params file (${t.node} section)`,
+        `or ${changeHint(t)}`,
     };
   }
   const link = parseIpLink(r.stdout);
@@ -414,14 +435,27 @@ export function checkCanInterface(t: Target, run: IpRunner = runIp): Check {
   return { group, status: 'ok', title: `CAN interface ${name} is up${link.bitrate !== undefined ? ` at ${link.bitrate} bit/s` : ''}${state}` };
 }
 
-async function checkFileExists(t: Target, what: string): Promise<Check | undefined> {
+/**
+ * The file a path parameter names, found as the node finds it (resolveConfigPath: absolute, else
+ * the working directory, then the vil project / share/vil), or the failed check.
+ */
+async function resolveFile(t: Target, what: string, baseDir?: string): Promise<{ file: string } | { check: Check }> {
+  let file: string;
   try {
-    const st = await stat(resolve(t.value));
-    if (!st.isFile()) return { group: t.node, status: 'fail', title: `${what} ${t.value} (${where(t)}) is not a file`, fix: `set ${t.param} to the ${what} file` };
-    return undefined;
+    const { resolveConfigPath } = await import('../runtime/udp_layout/config_paths.js');
+    file = resolveConfigPath(t.value, t.source, t.param, baseDir);
   } catch {
-    return { group: t.node, status: 'fail', title: `${what} ${t.value} (${where(t)}) not found`, fix: `check the path (relative paths are from the directory vil runs in: ${process.cwd()}); set ${t.param} in the params file` };
+    const tried = isAbsolute(t.value) ? t.value : baseDir ? resolve(baseDir, t.value) : `${resolve(t.value)} or the vil project's ${t.value}`;
+    return { check: { group: t.node, status: 'fail', title: `${what} ${t.value} (${where(t)}) not found (looked for ${tried})`, fix: `give an existing file: absolute, or relative to the directory vil runs in or to the vil project; set ${t.param} in the params file` } };
   }
+  const st = await stat(file);
+  if (!st.isFile()) return { check: { group: t.node, status: 'fail', title: `${what} ${file} (${where(t)}) is not a file`, fix: `set ${t.param} to the ${what} file` } };
+  return { file };
+}
+
+export async function checkFile(t: Target): Promise<Check> {
+  const r = await resolveFile(t, 'file');
+  return 'check' in r ? r.check : { group: t.node, status: 'ok', title: `${t.param} ${r.file} exists` };
 }
 
 function problemAndFix(e: unknown): { problem: string; fix?: string } {
@@ -430,11 +464,11 @@ function problemAndFix(e: unknown): { problem: string; fix?: string } {
 }
 
 export async function checkDbc(t: Target): Promise<Check> {
-  const missing = await checkFileExists(t, 'DBC file');
-  if (missing) return missing;
+  const r = await resolveFile(t, 'DBC file');
+  if ('check' in r) return r.check;
   try {
     const { loadDbcFile } = await import('../can_bridge/dbc_load.js');
-    const db = loadDbcFile(resolve(t.value));
+    const db = loadDbcFile(r.file);
     return { group: t.node, status: 'ok', title: `DBC ${t.value}: ${db.messages.length} messages, ${db.signalCount} signals` };
   } catch (e) {
     const { problem, fix } = problemAndFix(e);
@@ -442,19 +476,20 @@ export async function checkDbc(t: Target): Promise<Check> {
   }
 }
 
-export async function checkLayout(t: Target): Promise<Check> {
-  const missing = await checkFileExists(t, 'layout');
-  if (missing) return missing;
+export async function checkLayout(t: Target, messageType?: string, baseDir?: string): Promise<Check> {
+  const r = await resolveFile(t, 'layout', baseDir);
+  if ('check' in r) return r.check;
   try {
     const { loadLayoutFile } = await import('../runtime/udp_layout/schema.js');
     const { compileLayout } = await import('../runtime/udp_layout/compile.js');
     const { buildPlan } = await import('../runtime/udp_layout/plan.js');
     const { messageRegistry } = await import('../runtime/msg_registry.js');
-    const doc = loadLayoutFile(resolve(t.value));
-    // With its message type the whole layout compiles (source paths included); without, the byte plan.
-    const warnings = doc.message ? compileLayout(doc, messageRegistry()).warnings : buildPlan(doc).warnings;
-    if (warnings.length) return { group: t.node, status: 'warn', title: `layout ${t.value}: ${warnings.join('; ')}` };
-    return { group: t.node, status: 'ok', title: `layout ${t.value} compiles${doc.message ? ` for ${doc.message}` : ''}` };
+    const doc = loadLayoutFile(r.file);
+    // With a message type the whole layout compiles (source paths included); without, the byte plan.
+    const type = messageType ?? doc.message;
+    const plan = type ? compileLayout(doc, messageRegistry(), type).plan : buildPlan(doc);
+    if (plan.warnings.length) return { group: t.node, status: 'warn', title: `layout ${t.value}: ${plan.warnings.join('; ')}` };
+    return { group: t.node, status: 'ok', title: `layout ${t.value} compiles${type ? ` for ${type}` : ''} (${plan.totalSize} bytes)` };
   } catch (e) {
     const { problem, fix } = problemAndFix(e);
     return { group: t.node, status: 'fail', title: `layout ${t.value} (${where(t)}) is not valid: ${problem}`, fix: fix ?? 'correct the layout at the position shown' };
@@ -462,10 +497,10 @@ export async function checkLayout(t: Target): Promise<Check> {
 }
 
 export async function checkYaml(t: Target): Promise<Check> {
-  const missing = await checkFileExists(t, 'file');
-  if (missing) return missing;
+  const r = await resolveFile(t, 'file');
+  if ('check' in r) return r.check;
   try {
-    parseYaml(await readFile(resolve(t.value), 'utf8'));
+    parseYaml(await readFile(r.file, 'utf8'));
     return { group: t.node, status: 'ok', title: `${t.value} is readable YAML (${t.node}.${t.param})` };
   } catch (e) {
     return { group: t.node, status: 'fail', title: `${t.value} (${where(t)}) is not valid YAML: ${(e as Error).message.split('\n')[0]}`, fix: 'correct the YAML syntax at the position shown' };
@@ -489,8 +524,77 @@ export async function checkUdpDestination(t: Target): Promise<Check> {
   }
 }
 
+// Structured configuration files, checked with the node's own loader; they name more targets.
+type ConfigCheck = (t: Target, p: NodeParams) => Promise<{ checks: Check[]; targets: Target[] }>;
+
+/** can_bridge's config_file: buses (kernel interface, DBC), decoded messages, vehicle state, object lists. */
+const checkCanBridgeConfig: ConfigCheck = async (t, p) => {
+  const r = await resolveFile(t, 'can_bridge configuration');
+  if ('check' in r) return { checks: [r.check], targets: [] };
+  let plan;
+  try {
+    const { loadBridgeConfig } = await import('../can_bridge/bridge_config.js');
+    plan = loadBridgeConfig(r.file, t.param);
+  } catch (e) {
+    const { problem, fix } = problemAndFix(e);
+    return { checks: [{ group: t.node, status: 'fail', title: `can_bridge configuration ${t.value} (${where(t)}) is not valid: ${problem}`, fix: fix ?? 'correct it at the position shown' }], targets: [] };
+  }
+  const buses = plan.buses.map((b) => `${b.name} on ${b.iface}${b.db ? ` (DBC ${b.dbcPath}: ${b.db.messages.length} messages)` : ''}`);
+  const checks: Check[] = [{ group: t.node, status: 'ok', title: `can_bridge configuration ${r.file} valid (DBCs and signal names included): ${buses.join('; ')}` }];
+  const wanted = Array.isArray(p.values.interfaces) ? (p.values.interfaces as string[]) : [];
+  const source = p.values.source ?? 'socketcan';
+  const targets: Target[] = [];
+  for (const b of plan.buses) {
+    if (wanted.length && !wanted.includes(b.name)) continue;
+    if (source !== 'socketcan') continue;
+    targets.push({ kind: 'can', node: t.node, param: `buses.${b.name}.interface`, value: b.iface, source: r.file });
+  }
+  if (source !== 'socketcan') checks.push({ group: t.node, status: 'skip', title: `CAN interfaces not used (source:=${String(source)})` });
+  const unknownBus = wanted.filter((w) => !plan.buses.some((b) => b.name === w));
+  if (unknownBus.length) {
+    checks.push({ group: t.node, status: 'fail', title: `interfaces names bus ${unknownBus.join(', ')}, which ${r.file} does not define`, fix: `use the bus names of the configuration: ${plan.buses.map((b) => b.name).join(', ')}` });
+  }
+  return { checks, targets };
+};
+
+/** dspace_relay's routes_file: for each route a layout compiled for its type, and a destination. */
+const checkRelayRoutes: ConfigCheck = async (t) => {
+  const r = await resolveFile(t, 'routes file');
+  if ('check' in r) return { checks: [r.check], targets: [] };
+  let routes;
+  try {
+    const { loadRoutesFile } = await import('../dspace_relay/routes.js');
+    routes = loadRoutesFile(r.file);
+  } catch (e) {
+    const { problem, fix } = problemAndFix(e);
+    return { checks: [{ group: t.node, status: 'fail', title: `routes file ${t.value} (${where(t)}) is not valid: ${problem}`, fix: fix ?? 'correct it at the position shown' }], targets: [] };
+  }
+  const checks: Check[] = [{ group: t.node, status: 'ok', title: `routes file ${r.file}: ${routes.length} route${routes.length === 1 ? '' : 's'}` }];
+  const targets: Target[] = [];
+  for (const route of routes) {
+    const layoutTarget: Target = { kind: 'layout', node: t.node, param: `routes.${route.name}.layout`, value: route.layout, source: r.file };
+    const c = await checkLayout(layoutTarget, route.type, route.baseDir);
+    checks.push({ ...c, title: `route ${route.name}: ${c.title}` });
+    targets.push({ kind: 'udp', node: t.node, param: `routes.${route.name}.destination`, value: route.destination, source: r.file });
+  }
+  return { checks, targets };
+};
+
+const CONFIG_FILES: Record<string, ConfigCheck> = {
+  'can_bridge.config_file': checkCanBridgeConfig,
+  'dspace_relay.routes_file': checkRelayRoutes,
+};
+
+export async function checkConfigFile(t: Target, p: NodeParams): Promise<{ checks: Check[]; targets: Target[] }> {
+  return CONFIG_FILES[`${t.node}.${t.param}`](t, p);
+}
+
 export async function checkTarget(t: Target, run: IpRunner = runIp): Promise<Check> {
   switch (t.kind) {
+    case 'config':
+      throw new Error('configuration files are checked with checkConfigFile');
+    case 'file':
+      return checkFile(t);
     case 'serial':
       return checkSerialDevice(t);
     case 'can':
@@ -559,9 +663,26 @@ export async function runDoctor(rosArgs: RosArgs, opts: DoctorOptions = {}): Pro
     } else {
       checks.push({ group, status: 'ok', title: `parameters valid (${Object.keys(p.values).length} declared)` });
     }
-    const { targets, skipped } = targetsFromParams(p);
-    for (const s of skipped) checks.push({ ...s, group });
-    for (const t of targets) checks.push({ ...(await checkTarget(t, opts.ip)), group });
+    if (p.unknown.length) {
+      checks.push({
+        group,
+        status: 'warn',
+        title: `given but not declared by ${p.node} (ignored): ${p.unknown.join(', ')}`,
+        fix: `correct the names (\`vil run ${p.node} --help\` and the node's reference list its parameters), or remove them`,
+      });
+    }
+    const { targets, notes } = targetsFromParams(p);
+    for (const s of notes) checks.push({ ...s, group });
+    const queue = [...targets];
+    for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+      if (t.kind === 'config') {
+        const r = await checkConfigFile(t, p);
+        for (const c of r.checks) checks.push({ ...c, group });
+        queue.push(...r.targets);
+      } else {
+        checks.push({ ...(await checkTarget(t, opts.ip)), group });
+      }
+    }
   }
   return checks;
 }

@@ -73,6 +73,11 @@ describe('vil doctor on this machine (no serial device, no CAN interface, no ROS
     expect(result.out).toMatch(/\[ OK \] Node\.js \d+\.\d+\.\d+ \(needs >= 22\.12\)/);
   });
 
+  it('validates can_bridge\'s configuration file with its own loader (DBC included) and warns about undeclared parameters', () => {
+    expect(result.out).toMatch(/\[ OK \] can_bridge configuration \S+can_bridge\.yaml valid .*motohawk on vildoctor0/);
+    expect(result.out).toMatch(/\[WARN\] given but not declared by can_bridge \(ignored\): bitrate/);
+  });
+
   it('checks every registered node\'s parameters against the params file', () => {
     for (const name of Object.keys(NODES)) expect(result.out).toContain(`${name} (/vil/${name})`);
     expect(result.out).toMatch(/rtk_serial \(\/vil\/rtk_serial\)\n\s+\[ OK \] parameters valid/);
@@ -113,11 +118,12 @@ describe('node and parameter discovery', () => {
 
   it('derives checks from values: /dev paths, CAN interface names in CAN nodes, .dbc, layouts, hosts; nothing for a topic source', () => {
     const { targets } = targetsFromParams({
-      node: 'can_bridge',
-      fqn: '/vil/can_bridge',
+      node: 'can_gateway',
+      fqn: '/vil/can_gateway',
       registered: true,
       values: { interface: 'can0', bitrate: 250000, dbc_file: 'config/car.DBC', layout_file: 'l.yaml', mapping: 'm.yaml', frame_id: 'base_link', host: 'sim.local', port: 5000 },
       sources: {},
+      unknown: [],
     });
     expect(targets.map((t) => [t.kind, t.param, t.value, t.expectBitrate])).toEqual([
       ['can', 'interface', 'can0', 250000],
@@ -126,9 +132,12 @@ describe('node and parameter discovery', () => {
       ['yaml', 'mapping', 'm.yaml', undefined],
       ['udp', 'host', 'sim.local', undefined],
     ]);
-    const replay = targetsFromParams({ node: 'rtk_serial', fqn: '/rtk_serial', registered: true, values: { source: 'topic', port: '/dev/ttyACM0' }, sources: {} });
+    const replay = targetsFromParams({ node: 'rtk_serial', fqn: '/rtk_serial', registered: true, values: { source: 'topic', port: '/dev/ttyACM0' }, sources: {}, unknown: [] });
     expect(replay.targets).toEqual([]);
-    expect(replay.skipped[0].title).toMatch(/source:=topic/);
+    expect(replay.notes[0].title).toMatch(/source:=topic/);
+    // can_bridge names its interfaces in its config file: its `interfaces` (bus names) are not devices.
+    const bridge = targetsFromParams({ node: 'can_bridge', fqn: '/can_bridge', registered: true, values: { source: 'socketcan', config_file: 'config/can_bridge.yaml', interfaces: ['can0'] }, sources: {}, unknown: [] });
+    expect(bridge.targets.map((t) => [t.kind, t.param])).toEqual([['config', 'config_file']]);
   });
 });
 
@@ -245,3 +254,28 @@ describe('files and destinations (the project\'s loaders, the system resolver)',
 });
 
 afterAll(() => vi.restoreAllMocks());
+
+describe("the project's own configuration files, through the nodes' loaders", () => {
+  const node = (name: string, values: Record<string, unknown>) => ({ node: name, fqn: `/vil/${name}`, registered: true, values, sources: {}, unknown: [] });
+
+  it('config/can_bridge.yaml is valid and names the CAN interfaces to check', async () => {
+    const { checkConfigFile } = await import('../../nodes/cli/doctor.js');
+    const r = await checkConfigFile(target('config', 'config/can_bridge.yaml', { node: 'can_bridge', param: 'config_file' }), node('can_bridge', { source: 'socketcan', interfaces: [] }));
+    expect(r.checks[0].status).toBe('ok');
+    expect(r.targets.length).toBeGreaterThan(0);
+    expect(r.targets.every((t) => t.kind === 'can')).toBe(true);
+  });
+
+  it('config/dspace_relay_routes.yaml: every route\'s layout compiles for its type; destinations become checks', async () => {
+    const { checkConfigFile } = await import('../../nodes/cli/doctor.js');
+    const r = await checkConfigFile(target('config', 'config/dspace_relay_routes.yaml', { node: 'dspace_relay', param: 'routes_file' }), node('dspace_relay', {}));
+    expect(r.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(r.checks.some((c) => /^route \S+: layout .* compiles for /.test(c.title))).toBe(true);
+    expect(r.targets.every((t) => t.kind === 'udp')).toBe(true);
+  });
+
+  it('a routes file that is not set is a failure (dspace_relay cannot start without it)', () => {
+    const { notes } = targetsFromParams(node('dspace_relay', { routes_file: '' }));
+    expect(notes[0]).toMatchObject({ status: 'fail' });
+  });
+});
