@@ -307,9 +307,9 @@ class RclnodejsNode implements RosNode {
 
   declareParameters<S extends ParamSpecs>(specs: S): ParamValues<S> {
     const { values, unknown } = resolveParams(specs, this.overrides);
-    const known = unknown.filter((k) => !this.declaredElsewhere(k));
-    if (known.length) {
-      this.logger.warn({ parameters: known }, `parameters given for ${this.fqn} that it does not declare (misspelt?): ${known.join(', ')}`);
+    const undeclared = unknown.filter((k) => !this.declaredElsewhere(k));
+    if (undeclared.length) {
+      this.logger.warn({ parameters: undeclared }, `parameters given for ${this.fqn} that it does not declare (misspelt?): ${undeclared.join(', ')}`);
     }
     const read: Record<string, unknown> = {};
     for (const [name, spec] of Object.entries(specs)) {
