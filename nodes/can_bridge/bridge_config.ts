@@ -8,12 +8,13 @@
 // The result is a plan with names resolved to codecs and signal indices: nothing is looked up
 // by name per frame.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../runtime/errors.js';
 import { formatPath } from '../runtime/udp_layout/schema.js';
-import { resolveConfigPath } from '../runtime/udp_layout/config_paths.js';
+import { projectRoot } from '../runtime/msg_registry.js';
 import { loadDbcConfig } from './dbc_load.js';
 import type { CanDatabase, MessageCodec } from './dbc_codec.js';
 import type { CanFilter } from './socketcan_source.js';
@@ -283,6 +284,16 @@ export function normaliseUnit(unit: string): string | undefined {
 
 // ------------------------------------------------------------------------------ loading
 
+/**
+ * A file named in configuration: absolute; else relative to `baseDir` (the file that names it)
+ * when given; else to the working directory, then to the vil project (config/... works anywhere).
+ */
+export function resolveFile(path: string, source: string, key: string, fix: string, baseDir?: string): string {
+  const candidates = isAbsolute(path) ? [path] : baseDir ? [resolve(baseDir, path)] : [resolve(path), resolve(projectRoot(), path)];
+  for (const c of candidates) if (existsSync(c)) return c;
+  throw new ConfigError({ source, key, problem: `file not found: ${candidates.join(', ')}`, fix });
+}
+
 /** Reads, validates and resolves the configuration. Throws ConfigError. */
 export function loadBridgeConfig(file: string, param = 'config_file'): BridgePlan {
   let text: string;
@@ -306,7 +317,7 @@ export function parseBridgeConfig(text: string, file: string): BridgePlan {
     let db: CanDatabase | undefined;
     let dbcPath: string | undefined;
     if (b.dbc !== undefined) {
-      dbcPath = resolveConfigPath(b.dbc, ctx.where([...path, 'dbc']), formatPath([...path, 'dbc']), dirname(file));
+      dbcPath = resolveFile(b.dbc, ctx.where([...path, 'dbc']), formatPath([...path, 'dbc']), 'give an existing DBC file (absolute, or relative to this configuration file)', dirname(file));
       db = loadDbcConfig(dbcPath, `${file}: ${formatPath([...path, 'dbc'])}`);
     }
     b.filters.forEach((f, i) => {

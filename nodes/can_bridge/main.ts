@@ -20,8 +20,7 @@ import { ConfigError } from '../runtime/errors.js';
 import { Diagnostics, DiagnosticLevel, RateCounter, type DiagnosticReport } from '../runtime/diagnostics.js';
 import { ThrottledLog } from '../runtime/logger.js';
 import type { ObjectListMsg } from '../runtime/msg_types.js';
-import { resolveConfigPath } from '../runtime/udp_layout/config_paths.js';
-import { loadBridgeConfig, type BridgePlan, type BusPlan } from './bridge_config.js';
+import { loadBridgeConfig, resolveFile, type BridgePlan, type BusPlan } from './bridge_config.js';
 import { DECODE_SHORT, DECODE_UNKNOWN_MUX, type MessageCodec } from './dbc_codec.js';
 import { decodeCanError, BusStateTracker, type BusState } from './can_error.js';
 import { SocketCanSource, type CanFrame } from './socketcan_source.js';
@@ -125,7 +124,7 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
   const log = node.logger;
   const throttled = new ThrottledLog(log);
 
-  const configPath = resolveConfigPath(p.config_file, 'parameter config_file', 'config_file');
+  const configPath = resolveFile(p.config_file, 'parameter config_file', 'config_file', 'set config_file to a can_bridge YAML file (absolute, or relative to the working directory or the vil project), e.g. config/can_bridge.yaml');
   const plan = loadBridgeConfig(configPath);
   const selected = p.interfaces.length ? p.interfaces : plan.buses.map((b) => b.name);
   for (const name of selected) {
@@ -335,7 +334,7 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
       });
     }
   } else if (p.source === 'candump') {
-    const file = resolveConfigPath(p.candump_file, 'parameter candump_file', 'candump_file');
+    const file = resolveFile(p.candump_file, 'parameter candump_file', 'candump_file', 'set candump_file to an existing candump -L log');
     replay = new CandumpSource(
       { path: file, realtime: p.candump_realtime, stamps: p.candump_stamps, now: () => node.now(), logger: log },
       {
