@@ -16,6 +16,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run <node|all> [...] [--ros-args ...]   run nodes (one process)',
     load: async () => (await import('./run.js')).main,
   },
+  demo: {
+    summary: 'demo [--epochs N] [--out DIR]             every node on the local graph, fed by a bundled drive',
+    load: async () => (await import('./demo.js')).main,
+  },
   doctor: {
     summary: 'doctor [--params-file FILE] [--ros-args ...]  check this machine for a launch: Node, ROS, devices, files',
     load: async () => (await import('./doctor.js')).main,
