@@ -86,6 +86,8 @@ export class ObjectListGroup {
   private readonly factors: Float64Array;
   private readonly message: ObjectListMsg;
   private lastPublishedSeq = 0;
+  /** Cycles handed to `send` so far. */
+  published = 0;
 
   /**
    * `values` is the bus's database-wide output array that the node decodes every frame into
@@ -153,14 +155,10 @@ export class ObjectListGroup {
     return this.assembler.read((snap) => {
       if (snap === undefined || snap.seq === this.lastPublishedSeq) return false;
       this.lastPublishedSeq = snap.seq;
+      this.published++;
       send(this.fill(snap));
       return true;
     });
-  }
-
-  /** Cycles committed but not (yet) published. */
-  get published(): number {
-    return this.lastPublishedSeq;
   }
 
   private fill(snap: CycleSnapshot<CycleHeader, DetectedObjectMsg>): ObjectListMsg {

@@ -18,7 +18,8 @@ import type { DecodedSignalsMsg } from '../../nodes/can_bridge/decoded_signals.j
 import type { VehicleStateMsg } from '../../nodes/can_bridge/vehicle_state.js';
 import type { ObjectListMsg } from '../../nodes/runtime/msg_types.js';
 import type { Time } from '../../nodes/runtime/ros.js';
-import { CandumpLog, DBC, SHIPPED_CONFIG, at, diag, replayed, startBridge, tempDir, type Rig } from './node_helpers.js';
+import { readFileSync } from 'node:fs';
+import { CandumpLog, DBC, SHIPPED_CONFIG, at, diag, replayed, startBridge, tempDir, writeConfig, type Rig } from './node_helpers.js';
 
 const T0: Time = { sec: 1_700_000_000, nanosec: 0 };
 const DEG = Math.PI / 180;
@@ -360,5 +361,20 @@ describe('can_bridge from a candump log (source candump, shipped config, local g
     expect(r.on('/vil/can/vehicle_state')).toEqual([]);
     expect(r.on<ObjectListMsg>('/vil/can/objects/esr').length).toBe(20);
     expect(diag(r, 'candump replay').values.unconfigured_interface_frames).toBe(String(drive.can0Frames.length));
+  });
+
+  it('publish {rate_hz: 10}: the newest committed scan at each tick of data time, never the same scan twice', async () => {
+    const dir = tempDir();
+    const shipped = readFileSync(SHIPPED_CONFIG, 'utf8').replace(/dbc\//g, `${DBC('')}/`);
+    const cfg = writeConfig(dir, shipped.replace('publish: on_commit', 'publish: {rate_hz: 10}'));
+    const r = await replay({ config_file: cfg });
+    const lists = r.on<ObjectListMsg>('/vil/can/objects/esr');
+    // scan k: header at 25 + 50k ms, committed with its 64th track at 25 + 50k + 6.4 ms; ticks
+    // every 100 ms after the log's first frame (T0) up to its last one (T0 + 999.9 ms)
+    const expected: number[] = [];
+    for (let n = 1; 100 * n <= 999.9; n++) expected.push(4000 + Math.floor((100 * n - 31.4) / 50));
+    expect(lists.map((l) => l.cycle_counter)).toEqual(expected);
+    lists.forEach((l) => expect(l.header.stamp).toEqual(drive.scans[l.cycle_counter - 4000].t));
+    expect(diag(r, 'objects esr').values).toMatchObject({ committed: '20', published: String(expected.length) });
   });
 });
