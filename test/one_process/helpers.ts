@@ -21,7 +21,8 @@ import { generateDemoDrive } from '../../nodes/cli/demo_drive.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/nodes/cli/main.js');
-export const ALL: QosSettings = { reliability: 'reliable', durability: 'volatile', history: 'keep_all', depth: 0 };
+/** Keep-all, best effort: matches reliable and best-effort publishers alike (sensor topics are best effort). */
+export const ALL: QosSettings = { reliability: 'best_effort', durability: 'volatile', history: 'keep_all', depth: 0 };
 
 /** The receiver log's own date and first epoch (2019-04-12 00:39:56 UTC): CAN stamps line up with GNSS time. */
 export const DRIVE_START_SEC = Date.UTC(2019, 3, 12, 0, 39, 56) / 1000;
