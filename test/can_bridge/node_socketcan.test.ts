@@ -19,6 +19,7 @@ interface BridgeResult {
   candump: string[];
   esr: { counter: number; frames: number; ids: number[]; ranges: number[] }[];
   esrDiag: Diag;
+  filters: { bridge: number[]; candump: string[]; rawTotal: number };
   errorStates: Diag[];
   errorRaw: { id: number; data: string }[];
   link: { down: Diag; cansendWhileDown: number; up: Diag; resumedValue: number };
@@ -80,6 +81,12 @@ describe('can_bridge node on SocketCAN in a User-mode Linux VM (cansend, canplay
       for (const range of l.ranges) expect(range).toBeCloseTo(20 + k, 9);
     });
     expect(r.esrDiag).toMatchObject({ committed: '5', published: '5', incomplete: '0', duplicated: '0', out_of_order: '0' });
+  });
+
+  it('kernel filters from the config (CAN_RAW_FILTER): vcan2 passes ESR_Status and 0x500..0x53F only, while candump sees everything', () => {
+    expect(r.filters.candump).toEqual(['5D0#0102', '540#0304', '4E0#0000000000000000', '53F#0506']);
+    expect(r.filters.bridge).toEqual([0x4e0, 0x53f]);
+    expect(r.filters.rawTotal).toBe(5 * 65 + 2);
   });
 
   it('error frames (cansend with CAN_ERR_FLAG) → bus state and error counters on /diagnostics: error-passive WARN, bus-off ERROR, restarted OK', () => {

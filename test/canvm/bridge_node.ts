@@ -32,7 +32,9 @@ main(async () => {
     `buses:
   vcan0: {dbc: ${DBC('toyota_new_mc_pt_generated.dbc')}}
   vcan1: {dbc: ${DBC('hyundai_canfd_generated.dbc')}, fd: true}
-  vcan2: {dbc: ${DBC('ESR.dbc')}}
+  vcan2:
+    dbc: ${DBC('ESR.dbc')}
+    filters: [{id: 0x4E0, mask: 0x7FF}, {id: 0x500, mask: 0x7C0}]   # ESR_Status and 0x500..0x53F only
 decoded:
   - {bus: vcan0, messages: [SPEED]}
   - {bus: vcan1, messages: [WHEEL_SPEEDS], topic: vil/can/fd/decoded}
@@ -56,12 +58,14 @@ object_lists:
   const raw0: CanMsgsFrame[] = [];
   const fdRaw: FdFrameMsg[] = [];
   const raw1: CanMsgsFrame[] = [];
+  const raw2: CanMsgsFrame[] = [];
   const decoded: DecodedSignalsMsg[] = [];
   const fdDecoded: DecodedSignalsMsg[] = [];
   const lists: ObjectListMsg[] = [];
   probe.createSubscription<CanMsgsFrame>('can_msgs/msg/Frame', '/vil/can/vcan0/raw', ALL, (m) => raw0.push(m));
   probe.createSubscription<FdFrameMsg>('ros2_socketcan_msgs/msg/FdFrame', '/vil/can/vcan1/raw_fd', ALL, (m) => fdRaw.push(m));
   probe.createSubscription<CanMsgsFrame>('can_msgs/msg/Frame', '/vil/can/vcan1/raw', ALL, (m) => raw1.push(m));
+  probe.createSubscription<CanMsgsFrame>('can_msgs/msg/Frame', '/vil/can/vcan2/raw', ALL, (m) => raw2.push(m));
   probe.createSubscription<DecodedSignalsMsg>('vil/msg/DecodedSignals', '/vil/can/decoded', ALL, (m) => decoded.push(m));
   probe.createSubscription<DecodedSignalsMsg>('vil/msg/DecodedSignals', '/vil/can/fd/decoded', ALL, (m) => fdDecoded.push(m));
   probe.createSubscription<ObjectListMsg>('vil/msg/ObjectList', '/vil/can/objects/esr', ALL, (m) => lists.push(m));
@@ -139,6 +143,14 @@ object_lists:
   await waitFor('5 ESR lists', () => lists.length >= 5);
   out.esr = lists.map((l) => ({ counter: l.cycle_counter, frames: l.frames_in_cycle, ids: l.objects.map((o) => o.id), ranges: l.objects.map((o) => Math.hypot(o.position.x, o.position.y)) }));
   out.esrDiag = diag('objects esr');
+
+  // -- kernel filters from the config: vcan2 takes ESR_Status and 0x500..0x53F only ------------
+  const esrDump = new LineTool('candump', ['-L', 'vcan2']);
+  await sleep(200);
+  for (const f of ['5D0#0102', '540#0304', '4E0#0000000000000000', '53F#0506']) await must('cansend', 'vcan2', f);
+  await waitFor('filtered frames', () => raw2.some((m) => m.id === 0x53f) && esrDump.lines.filter((l) => l.includes(' vcan2 ')).length >= 4);
+  await ctx.graph.idle();
+  out.filters = { bridge: raw2.slice(-2).map((m) => m.id), candump: (await esrDump.stop()).filter((l) => l.includes(' vcan2 ')).map((l) => l.split(' ')[2]), rawTotal: raw2.length };
 
   // -- error frames → bus state on /diagnostics ------------------------------------------------
   const states: Record<string, string | number>[] = [];
