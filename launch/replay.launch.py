@@ -1,0 +1,135 @@
+# Replay a bag recorded on the vehicle into decoded topics and rviz, on a desk.
+#
+#   ros2 launch vil replay.launch.py bag:=~/bags/drive_0001
+#   ros2 launch vil replay.launch.py bag:=drive_0001 loop:=true rate:=2.0 can_config:=my_can.yaml
+#   ros2 launch vil replay.launch.py bag:=drive_0001 decode:=false     # the bag as recorded
+#
+# `ros2 bag play BAG --clock` publishes the recorded raw topics and /clock; the decoders run from
+# the raw topics on sim time (use_sim_time true for every node and rviz):
+#   /vil/rtk/raw          → rtk_serial (source topic)  → /vil/rtk/fix, heading, velocity, status
+#   /vil/can/<bus>/raw    → can_bridge (source topic)  → decoded signals, vehicle state, objects
+#                           with the DBCs of can_config: a bag replays with any DBC version
+#   fix, heading, speed   → sim_pose                   → /vil/sim/ego_pose (UDP off unless sim_udp)
+#   everything            → markers                    → /vil/markers, /tf, /tf_static → rviz2
+#
+# A bag recorded on the vehicle holds the decoded topics too. Playing them as well would publish
+# every decoded topic twice (the bag's copy and the replay's), so with decode:=true (default) only
+# the raw topics are played: `ros2 bag play --regex <play_regex>`. By hand the same is
+#   ros2 bag play BAG --clock --topics /vil/rtk/raw /vil/can/can0/raw /vil/can/can1/raw
+# and Jazzy's ros2 bag play also has --exclude-topics / --exclude-regex (-x) to leave topics out
+# (`ros2 bag play --help` lists what your version offers). decode:=false plays every recorded
+# topic and starts no decoder: the drive exactly as the vehicle saw it.
+import os
+import sys
+
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument
+from launch.actions import ExecuteProcess
+from launch.actions import OpaqueFunction
+from launch.substitutions import LaunchConfiguration
+from launch.substitutions import PathJoinSubstitution
+from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
+
+# vil_launch_lib.py is installed beside this file (share/vil/launch).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vil_launch_lib import apply_overrides, flag, number, PACKAGE, vil_node, write_overrides  # noqa: E402
+
+# The decoders and what they read (dspace_relay is left out: no simulator on the desk).
+NODES = ('rtk_serial', 'can_bridge', 'markers', 'sim_pose')
+
+# Parameters every replay sets, whatever the params file says.
+REPLAY_PARAMETERS = {
+    'rtk_serial': {'source': 'topic'},
+    # Vehicle state and object lists paced by the frames' own stamps: the same output at any rate.
+    'can_bridge': {'source': 'topic', 'timebase': 'data'},
+    'markers': {},
+    'sim_pose': {},
+}
+# sim_pose sends no UDP in a replay unless sim_udp:=true.
+NO_SIM_UDP = {'sim_pose': {'udp_layout': ''}}
+
+# The raw topics the devices publish (rtk_serial: vil/rtk/raw; can_bridge: vil/can/<bus>/raw and
+# vil/can/<bus>/raw_fd), as recorded without a namespace.
+RAW_TOPICS_REGEX = '^/vil/(rtk/raw|can/[^/]+/raw(_fd)?)$'
+
+# Launch argument -> (node, parameter, ROS parameter type) it overrides when not empty.
+OVERRIDES = (
+    ('can_config', 'can_bridge', 'config_file', 'string'),
+    ('map_projection', 'sim_pose', 'map_projection', 'string'),
+)
+
+ARGUMENTS = (
+    ('bag', None, 'the bag to play (directory or .mcap file); required'),
+    ('rate', '1.0', 'playback rate (ros2 bag play --rate)'),
+    ('loop', 'false', 'true: play the bag again and again (--loop); markers restart on the jump'),
+    ('delay', '2.0', 'seconds before playback starts, so every node is subscribed (--delay)'),
+    ('decode', 'true', 'true: play the raw topics and decode them here; false: play every '
+     'recorded topic as it is and start no decoder'),
+    ('play_regex', RAW_TOPICS_REGEX, 'with decode:=true, the topics to play (--regex)'),
+    ('rviz', 'true', 'start rviz2 with rviz_config'),
+    ('rviz_config', PathJoinSubstitution([FindPackageShare(PACKAGE), 'config', 'vil.rviz']),
+     'rviz2 display configuration'),
+    ('params_file', PathJoinSubstitution([FindPackageShare(PACKAGE), 'config', 'vil.params.yaml']),
+     'parameters of every node (sections /**/<node>)'),
+    ('can_config', '', 'can_bridge configuration with the DBCs to decode the bag with '
+     '(empty: params file)'),
+    ('map_projection', '', "sim_pose map georeference for the bag's site: PROJ string, "
+     "'utm 33N' or 'enu' (empty: params file)"),
+    ('sim_udp', 'false', 'true: sim_pose also sends its UDP packets during the replay'),
+    ('log_level', 'info', 'debug | info | warn | error'),
+)
+
+
+def launch_setup(context):
+    bag = os.path.expanduser(LaunchConfiguration('bag').perform(context))
+    if not os.path.exists(bag):
+        raise RuntimeError(f'bag:={bag} does not exist (a bag directory or its .mcap file)')
+    rate = number(context, 'rate', minimum=0.001)
+    delay = number(context, 'delay', minimum=0.0)
+    decode = flag(context, 'decode')
+
+    play = ['ros2', 'bag', 'play', bag, '--clock', '100', '--rate', repr(rate),
+            '--disable-keyboard-controls']
+    if flag(context, 'loop'):
+        play.append('--loop')
+    if delay > 0:
+        play += ['--delay', repr(delay)]
+    actions = []
+    if decode:
+        regex = LaunchConfiguration('play_regex').perform(context).strip()
+        if regex:
+            play += ['--regex', regex]
+
+        params_file = LaunchConfiguration('params_file').perform(context)
+        if not os.path.isfile(params_file):
+            raise RuntimeError(f'params_file:={params_file} is not a file')
+        overrides = {name: {'use_sim_time': True, **REPLAY_PARAMETERS[name]} for name in NODES}
+        if not flag(context, 'sim_udp'):
+            for node, params in NO_SIM_UDP.items():
+                overrides[node].update(params)
+        apply_overrides(context, OVERRIDES, overrides)
+        parameters = [params_file, write_overrides(overrides)]
+        log_level = LaunchConfiguration('log_level').perform(context).strip().lower()
+        actions += [vil_node(name, namespace='', parameters=parameters, log_level=log_level)
+                    for name in NODES]
+
+    if flag(context, 'rviz'):
+        actions.append(Node(
+            package='rviz2',
+            executable='rviz2',
+            arguments=['-d', LaunchConfiguration('rviz_config').perform(context)],
+            parameters=[{'use_sim_time': True}],
+            output='screen',
+        ))
+    actions.append(ExecuteProcess(cmd=play, name='bag_play', output='screen'))
+    return actions
+
+
+def generate_launch_description():
+    return LaunchDescription(
+        [DeclareLaunchArgument(name, description=description) if default is None
+         else DeclareLaunchArgument(name, default_value=default, description=description)
+         for name, default, description in ARGUMENTS]
+        + [OpaqueFunction(function=launch_setup)]
+    )
