@@ -42,15 +42,16 @@ export function sceneTracks(t: number): Track[] {
   const x = 110 - 12 * tc;
   if (x > 4) {
     const range = Math.hypot(x, 3.5);
-    // ESR angle: positive to the right (the left lane is negative).
-    tracks.push({ slot: 2, status: tc < 0.1 ? 1 : 3, range, angleDeg: (-Math.atan2(3.5, x) * 180) / Math.PI, rangeRate: (-12 * x) / range, width: 2.0 });
+    // ESR angle as the shipped config/can_bridge.yaml reads it (angle_sign: 1): positive to the
+    // left, so the left lane is positive and rviz shows the scene as described here.
+    tracks.push({ slot: 2, status: tc < 0.1 ? 1 : 3, range, angleDeg: (Math.atan2(3.5, x) * 180) / Math.PI, rangeRate: (-12 * x) / range, width: 2.0 });
   }
   // A pedestrian crossing 12 m ahead, right to left at 1.4 m/s, every 14 s.
   const tp = t % 14;
   const y = -7 + 1.4 * tp;
   if (y < 7) {
     const range = Math.hypot(12, y);
-    tracks.push({ slot: 3, status: tp < 0.1 ? 1 : 3, range, angleDeg: (Math.atan2(-y, 12) * 180) / Math.PI, rangeRate: (-1.4 * y) / range, width: 0.5 });
+    tracks.push({ slot: 3, status: tp < 0.1 ? 1 : 3, range, angleDeg: (Math.atan2(y, 12) * 180) / Math.PI, rangeRate: (1.4 * y) / range, width: 0.5 });
   }
   return tracks;
 }
