@@ -1,6 +1,7 @@
 // Small rigid-body helpers for markers and TF: quaternions from angles (tf2's conventions),
 // rotating offsets into a pose, and the 1σ ellipse of a 2×2 position covariance.
 import type { PointMsg, PoseMsg, QuaternionMsg, Vector3Msg } from '../runtime/msg_types.js';
+import { quatFromYaw, quatRotate, quatYaw } from '../runtime/quaternion.js';
 
 /**
  * tf2::Quaternion::setRPY: roll about x, then pitch about y, then yaw about z, all about the
@@ -22,16 +23,12 @@ export function quaternionFromRpy(roll: number, pitch: number, yaw: number, out:
 
 /** Rotation about z only (headings in a plane). */
 export function quaternionFromYaw(yaw: number, out: QuaternionMsg = { x: 0, y: 0, z: 0, w: 1 }): QuaternionMsg {
-  out.x = 0;
-  out.y = 0;
-  out.z = Math.sin(yaw / 2);
-  out.w = Math.cos(yaw / 2);
-  return out;
+  return quatFromYaw(yaw, out);
 }
 
 /** Yaw of a quaternion (rotation about z of its x axis), as tf2::getYaw. */
 export function yawOf(q: QuaternionMsg): number {
-  return Math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z));
+  return quatYaw(q);
 }
 
 /** q normalised; a zero or non-finite quaternion becomes the identity (rviz would refuse it). */
@@ -53,17 +50,7 @@ export function normalisedQuaternion(q: QuaternionMsg, out: QuaternionMsg = { x:
 
 /** v rotated by the unit quaternion q (v' = q v q*), written to out. */
 export function rotate(q: QuaternionMsg, v: Vector3Msg | PointMsg, out: PointMsg = { x: 0, y: 0, z: 0 }): PointMsg {
-  // t = 2 (q.xyz × v); v' = v + w t + q.xyz × t
-  const tx = 2 * (q.y * v.z - q.z * v.y);
-  const ty = 2 * (q.z * v.x - q.x * v.z);
-  const tz = 2 * (q.x * v.y - q.y * v.x);
-  const x = v.x + q.w * tx + (q.y * tz - q.z * ty);
-  const y = v.y + q.w * ty + (q.z * tx - q.x * tz);
-  const z = v.z + q.w * tz + (q.x * ty - q.y * tx);
-  out.x = x;
-  out.y = y;
-  out.z = z;
-  return out;
+  return quatRotate(q, v, out);
 }
 
 /** The pose of a point fixed in the body at `offset` (body axes), for a body at `pose`. */

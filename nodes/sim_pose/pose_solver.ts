@@ -4,7 +4,7 @@
 import type { Time } from '../runtime/ros.js';
 import type { EgoState } from './ego_state.js';
 import type { MapProjection, Quat, Vec3 } from './projection.js';
-import { quatFromYaw, quatMultiply, quatNormalize, quatRotate, quatToRpy, quatYaw } from './quat.js';
+import { quatFromYaw, quatMultiply, quatNormalize, quatRotate, quatToRpy, quatYaw } from '../runtime/quaternion.js';
 
 export type AltitudeMode = 'ellipsoidal' | 'msl' | 'fixed';
 

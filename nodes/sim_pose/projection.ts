@@ -15,18 +15,8 @@ export type ProjectionSpec =
   | { kind: 'utm'; zone: number; south: boolean }
   | { kind: 'enu'; lat0: number; lon0: number; h0: number };
 
-export interface Vec3 {
-  x: number;
-  y: number;
-  z: number;
-}
-
-export interface Quat {
-  x: number;
-  y: number;
-  z: number;
-  w: number;
-}
+import type { Quat, Vec3 } from '../runtime/quaternion.js';
+export type { Quat, Vec3 };
 
 /** Parses the `map_projection` parameter: a PROJ string, "utm 32N" / "utm:33S", or "enu". */
 export function parseProjectionSpec(text: string, enuOrigin: readonly number[]): ProjectionSpec | { error: string } {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { emptyEgoState } from '../../nodes/sim_pose/ego_state.js';
 import { MapProjection } from '../../nodes/sim_pose/projection.js';
 import { PoseSolver, type PoseSolverOptions } from '../../nodes/sim_pose/pose_solver.js';
-import { quatFromYaw } from '../../nodes/sim_pose/quat.js';
+import { quatFromYaw } from '../../nodes/runtime/quaternion.js';
 
 const LAT = 48.7823;
 const LON = 9.1801;

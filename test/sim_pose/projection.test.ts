@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { MapProjection, parseProjectionSpec, type ProjectionSpec } from '../../nodes/sim_pose/projection.js';
-import { quatFromYaw, quatMultiply, quatRotate, quatYaw, wrapAngle } from '../../nodes/sim_pose/quat.js';
+import { quatFromYaw, quatMultiply, quatRotate, quatYaw, wrapAngle } from '../../nodes/runtime/quaternion.js';
 
 function run(cmd: string, args: string[], input: string): string[] {
   // cct ignores a last line without a newline.

@@ -3,15 +3,8 @@
 import { ConfigError } from '../errors.js';
 import { formatPath, type YamlPath } from './schema.js';
 
-/** One field of a message definition, as the message registry reports it. */
-export interface FieldDef {
-  name: string;
-  type: string;
-  isComplex: boolean;
-  isArray: boolean;
-  arrayLength?: number;
-  arrayUpperBound?: number;
-}
+import type { FieldDef } from '../msg_registry.js';
+export type { FieldDef };
 
 /** What the layout compiler needs from a message registry. */
 export interface TypeResolver {

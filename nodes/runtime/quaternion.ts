@@ -1,5 +1,20 @@
 // Small quaternion helpers (Hamilton convention, as ROS/tf2): products, rotating vectors, yaw.
-import type { Quat, Vec3 } from './projection.js';
+// Shared by sim_pose (map-frame poses) and markers (marker geometry, TF).
+
+/** Structurally a geometry_msgs Vector3/Point. */
+export interface Vec3 {
+  x: number;
+  y: number;
+  z: number;
+}
+
+/** Structurally a geometry_msgs Quaternion. */
+export interface Quat {
+  x: number;
+  y: number;
+  z: number;
+  w: number;
+}
 
 /** out = a ⊗ b (apply b first, then a). `out` may alias neither input. */
 export function quatMultiply(a: Quat, b: Quat, out: Quat): Quat {
