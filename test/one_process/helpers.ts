@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createSocket, type Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
-import type { CreateNodeOptions, Publisher, Qos, QosSettings, RosContext, RosNode, Subscription, Time } from '../../nodes/runtime/ros.js';
+import type { CreateNodeOptions, Publisher, Qos, QosSettings, RosContext, RosNode, Subscription } from '../../nodes/runtime/ros.js';
 import { resolveQos } from '../../nodes/runtime/local/qos.js';
 import type { LocalContext } from '../../nodes/runtime/local/context.js';
 import type { McapMessage } from '../../nodes/runtime/local/mcap_read.js';
@@ -237,5 +237,3 @@ export function byTopic(messages: readonly McapMessage[]): Map<string, unknown[]
   }
   return out;
 }
-
-export const t = (sec: number, nanosec = 0): Time => ({ sec, nanosec });
