@@ -24,8 +24,7 @@ import { decodePacket } from '../runtime/udp_layout/decoder.js';
 import type { LayoutPlan } from '../runtime/udp_layout/plan.js';
 import { loadDbcFile } from '../can_bridge/dbc_load.js';
 import { formatCandumpLine } from '../can_bridge/candump.js';
-import { NmeaDecoder } from '../rtk_serial/nmea_decoder.js';
-import { generateDemoDrive } from './demo_drive.js';
+import { demoDriveFromLog, nmeaEpochs } from './demo_drive.js';
 import { NODES } from './registry.js';
 
 const HELP = `Usage: vil demo [--epochs N] [--out DIR]
@@ -75,29 +74,6 @@ async function udpReceiver(plan: LayoutPlan): Promise<UdpReceiver> {
   return r;
 }
 
-/** The receiver log as epochs (a u-blox epoch starts with RMC), CR LF line endings as on the wire. */
-function nmeaEpochs(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (!line.startsWith('$')) continue;
-    if (line.slice(3, 6) === 'RMC' || out.length === 0) out.push('');
-    out[out.length - 1] += `${line}\r\n`;
-  }
-  return out;
-}
-
-/** Speed over ground per epoch from the log itself (vil's decoder), for the generated CAN traffic. */
-function speedsOf(epochs: string[]): number[] {
-  const speeds: number[] = [];
-  const decoder = new NmeaDecoder(
-    { frameId: 'gnss', stamp: 'receive' },
-    { fix: () => undefined, heading: () => undefined, status: () => undefined, velocity: (m) => speeds.push(Math.hypot(m.twist.twist.linear.x, m.twist.twist.linear.y)) },
-  );
-  for (const e of epochs) for (const s of e.split('\r\n')) if (s) decoder.push(s, { sec: 0, nanosec: 0 });
-  decoder.flush();
-  return speeds;
-}
-
 async function startPty(dir: string): Promise<{ device: string; feed: string; socat: ChildProcess }> {
   const device = join(dir, 'ttyGNSS');
   const feed = join(dir, 'feed');
@@ -145,14 +121,12 @@ export async function main(args: string[]): Promise<number> {
 
   // 1. The drive: the real receiver log, and CAN traffic generated along its trajectory.
   const epochs = nmeaEpochs(readFileSync(join(root, 'config/demo/ublox-zed-f9p-nmea.log'), 'latin1')).slice(0, epochsWanted);
-  const speeds = speedsOf(epochs);
-  const driveSeconds = epochs.length;
-  const frames = generateDemoDrive({
+  const frames = demoDriveFromLog({
     powertrain: loadDbcFile(join(root, 'config/dbc/toyota_new_mc_pt_generated.dbc')),
     radar: loadDbcFile(join(root, 'config/dbc/ESR.dbc')),
+    epochs,
     startSec: Math.floor(Date.now() / 1000),
-    durationSec: driveSeconds,
-    egoSpeed: (t) => speeds[Math.min(speeds.length - 1, Math.floor(t))] ?? 0,
+    durationSec: epochs.length,
   });
   const candumpFile = join(out, 'drive.candump.log');
   writeFileSync(candumpFile, frames.map((f) => formatCandumpLine(f)).join('\n') + '\n');

@@ -9,6 +9,7 @@
 // Pure: parameters in, candump frames out (time-ordered).
 import type { CanDatabase, EncodeValue } from '../can_bridge/dbc_codec.js';
 import type { CandumpFrame } from '../can_bridge/candump.js';
+import { NmeaDecoder } from '../rtk_serial/nmea_decoder.js';
 
 export interface DemoDriveInput {
   powertrain: CanDatabase;
@@ -122,4 +123,39 @@ export function generateDemoDrive(input: DemoDriveInput): CandumpFrame[] {
   }
   out.sort((a, b) => a.time.sec - b.time.sec || a.time.nanosec - b.time.nanosec);
   return out;
+}
+
+/** A receiver log as epochs (a u-blox epoch starts with RMC), CR LF line endings as on the wire. */
+export function nmeaEpochs(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (!line.startsWith('$')) continue;
+    if (line.slice(3, 6) === 'RMC' || out.length === 0) out.push('');
+    out[out.length - 1] += `${line}\r\n`;
+  }
+  return out;
+}
+
+/** Speed over ground [m/s] per epoch, decoded from the log with vil's own decoder. */
+export function speedsOf(epochs: readonly string[]): number[] {
+  const speeds: number[] = [];
+  const decoder = new NmeaDecoder(
+    { frameId: 'gnss', stamp: 'receive' },
+    { fix: () => undefined, heading: () => undefined, status: () => undefined, velocity: (m) => speeds.push(Math.hypot(m.twist.twist.linear.x, m.twist.twist.linear.y)) },
+  );
+  for (const e of epochs) for (const s of e.split('\r\n')) if (s) decoder.push(s, { sec: 0, nanosec: 0 });
+  decoder.flush();
+  return speeds;
+}
+
+/** The demo's CAN drive along a receiver log: the ego speed of each second from that log. */
+export function demoDriveFromLog(o: { powertrain: CanDatabase; radar: CanDatabase; epochs: readonly string[]; startSec: number; durationSec: number }): CandumpFrame[] {
+  const speeds = speedsOf(o.epochs);
+  return generateDemoDrive({
+    powertrain: o.powertrain,
+    radar: o.radar,
+    startSec: o.startSec,
+    durationSec: o.durationSec,
+    egoSpeed: (t) => speeds[Math.min(speeds.length - 1, Math.floor(t))] ?? 0,
+  });
 }

@@ -16,8 +16,7 @@ import type { McapMessage } from '../../nodes/runtime/local/mcap_read.js';
 import type { NmeaSentenceMsg } from '../../nodes/runtime/msg_types.js';
 import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
 import { formatCandumpLine } from '../../nodes/can_bridge/candump.js';
-import { NmeaDecoder } from '../../nodes/rtk_serial/nmea_decoder.js';
-import { generateDemoDrive } from '../../nodes/cli/demo_drive.js';
+import { demoDriveFromLog, nmeaEpochs } from '../../nodes/cli/demo_drive.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/nodes/cli/main.js');
@@ -29,14 +28,7 @@ export const DRIVE_START_SEC = Date.UTC(2019, 3, 12, 0, 39, 56) / 1000;
 
 /** The bundled receiver log as epochs (an u-blox epoch starts with RMC), CR LF as on the wire. */
 export function demoEpochs(count = Infinity): string[] {
-  const text = readFileSync(join(ROOT, 'config/demo/ublox-zed-f9p-nmea.log'), 'latin1');
-  const out: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (!line.startsWith('$')) continue;
-    if (line.slice(3, 6) === 'RMC' || out.length === 0) out.push('');
-    out[out.length - 1] += `${line}\r\n`;
-  }
-  return out.slice(0, count);
+  return nmeaEpochs(readFileSync(join(ROOT, 'config/demo/ublox-zed-f9p-nmea.log'), 'latin1')).slice(0, count);
 }
 
 /** Each epoch's sentences as nmea_msgs/Sentence, stamped 1 s per epoch and 1 ms per sentence. */
@@ -49,27 +41,14 @@ export function sentenceMessages(epochs: string[]): NmeaSentenceMsg[][] {
   );
 }
 
-/** Speed over ground per epoch, from the log (as `vil demo` derives the CAN speeds). */
-function speedsOf(epochs: string[]): number[] {
-  const speeds: number[] = [];
-  const decoder = new NmeaDecoder(
-    { frameId: 'gnss', stamp: 'receive' },
-    { fix: () => undefined, heading: () => undefined, status: () => undefined, velocity: (m) => speeds.push(Math.hypot(m.twist.twist.linear.x, m.twist.twist.linear.y)) },
-  );
-  for (const e of epochs) for (const s of e.split('\r\n')) if (s) decoder.push(s, { sec: 0, nanosec: 0 });
-  decoder.flush();
-  return speeds;
-}
-
 /** Writes the demo's generated CAN drive (Toyota powertrain on can0, ESR radar on can1) as a candump -L log. */
 export function writeDemoCandump(file: string, seconds: number, startSec = DRIVE_START_SEC): number {
-  const speeds = speedsOf(demoEpochs());
-  const frames = generateDemoDrive({
+  const frames = demoDriveFromLog({
     powertrain: loadDbcFile(join(ROOT, 'config/dbc/toyota_new_mc_pt_generated.dbc')),
     radar: loadDbcFile(join(ROOT, 'config/dbc/ESR.dbc')),
+    epochs: demoEpochs(),
     startSec,
     durationSec: seconds,
-    egoSpeed: (t) => speeds[Math.min(speeds.length - 1, Math.floor(t))] ?? 0,
   });
   writeFileSync(file, frames.map((f) => formatCandumpLine(f)).join('\n') + '\n');
   return frames.length;
