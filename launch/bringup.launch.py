@@ -48,6 +48,7 @@ ARGUMENTS = (
     ('single_process', 'false', 'true: the enabled nodes in one process (less memory on the SoC)'),
     ('use_sim_time', 'false', 'true: every node takes its time from /clock'),
     ('log_level', 'info', 'debug | info | warn | error'),
+    ('respawn', 'false', 'true: start a node again 5 s after it ended; the others keep running'),
     ('rtk_serial', 'true', 'start rtk_serial (RTK receiver on a serial port)'),
     ('can_bridge', 'true', 'start can_bridge (vehicle CAN over SocketCAN)'),
     ('markers', 'true', 'start markers (rviz markers and /tf)'),
@@ -76,6 +77,7 @@ def launch_setup(context):
     log_level = LaunchConfiguration('log_level').perform(context).strip().lower()
     single = flag(context, 'single_process')
     use_sim_time = flag(context, 'use_sim_time')
+    respawn = flag(context, 'respawn')
     enabled = [name for name in NODES if flag(context, name)]
     if not enabled:
         raise RuntimeError('every node is disabled; enable one, e.g. rtk_serial:=true')
@@ -86,7 +88,7 @@ def launch_setup(context):
 
     def node(executable, arguments=None):
         return vil_node(executable, namespace=namespace, parameters=parameters,
-                        log_level=log_level, arguments=arguments)
+                        log_level=log_level, arguments=arguments, respawn=respawn)
 
     if not single:
         return [node(name) for name in enabled]

@@ -109,7 +109,7 @@ def write_overrides(overrides):
         return f.name
 
 
-def vil_node(executable, *, namespace, parameters, log_level, arguments=None):
+def vil_node(executable, *, namespace, parameters, log_level, arguments=None, respawn=False):
     """One vil executable of lib/vil (a node, vil_all, or `vil run <nodes>`)."""
     return Node(
         package=PACKAGE,
@@ -120,4 +120,6 @@ def vil_node(executable, *, namespace, parameters, log_level, arguments=None):
         arguments=arguments,
         ros_arguments=['--log-level', log_level],
         output='screen',
+        respawn=respawn,
+        respawn_delay=5.0,
     )

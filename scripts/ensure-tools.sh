@@ -9,6 +9,10 @@
 #   python3-catkin-pkg  the real package.xml parser
 #   cmake, g++       configure CMakeLists.txt (the ROS 2 package) in its packaging test
 #   tcpdump          real pcap captures for `vil udp decode` tests
+#   usb.ids          the USB ID repository: judges the vendor/product ids in config/udev/99-vil.rules
+#   systemd          systemd-analyze verify for config/systemd/*.service
+#   udevadm          `udevadm test` of config/udev/99-vil.rules (in the UML VM): the machine's own, else
+#                    Debian's udev package unpacked into a cache (installing it would replace systemd)
 # Without root it prints the apt command instead and fails, so no test runs without its tool.
 set -euo pipefail
 declare -A need=(
@@ -24,6 +28,7 @@ declare -A need=(
   [cmake]=cmake
   [c++]=g++
   [tcpdump]=tcpdump
+  [systemd-analyze]=systemd
 )
 missing=()
 for cmd in "${!need[@]}"; do
@@ -31,6 +36,13 @@ for cmd in "${!need[@]}"; do
 done
 /usr/bin/python3 -c 'import catkin_pkg' >/dev/null 2>&1 || missing+=(python3-catkin-pkg)
 [ -e /usr/include/stdio.h ] || missing+=(libc6-dev)
+[ -e /usr/share/misc/usb.ids ] || missing+=(usb.ids)
+udev_cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/vil-udev
+if ! PATH="$PATH:/usr/sbin:/sbin" command -v udevadm >/dev/null 2>&1 && [ ! -x "$udev_cache/root/bin/udevadm" ] && [ ! -x "$udev_cache/root/usr/bin/udevadm" ]; then
+  echo "ensure-tools: unpacking Debian's udev package into $udev_cache (for udevadm)" >&2
+  (mkdir -p "$udev_cache" && cd "$udev_cache" && rm -f udev_*.deb && apt-get download udev >&2 && dpkg-deb -x udev_*.deb root) ||
+    { echo "ensure-tools: could not fetch udevadm (apt-get download udev) into $udev_cache" >&2; exit 1; }
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then

@@ -55,6 +55,7 @@ interface NodeAction {
   arguments: string[];
   ros_arguments: string[];
   output: string;
+  respawn: boolean;
 }
 interface ProcessAction {
   type: 'process';
@@ -318,6 +319,7 @@ describe('launch/bringup.launch.py', () => {
       expect(a.name).toBeNull(); // the node's own name (no __node remap)
       expect(a.namespace).toBeNull();
       expect(a.ros_arguments).toEqual(['--log-level', 'info']);
+      expect(a.respawn).toBe(false);
     }
     // Launch and params file agree with the nodes: these are the vehicle defaults.
     expect(resolved.get('rtk_serial')!.values).toMatchObject({ source: 'serial', port: '/dev/ttyACM0', baud: 115200 });
@@ -348,7 +350,7 @@ describe('launch/bringup.launch.py', () => {
       dspace_routes: join(root, 'config/dspace_relay_routes.yaml'),
     };
     expect(Object.keys(given).sort()).toEqual(table.map((t) => t.arg).sort());
-    const p = probe(BRINGUP, [...Object.entries(given).map(([k, v]) => `${k}:=${v}`), 'use_sim_time:=true', 'namespace:=car1', 'log_level:=debug']);
+    const p = probe(BRINGUP, [...Object.entries(given).map(([k, v]) => `${k}:=${v}`), 'use_sim_time:=true', 'namespace:=car1', 'log_level:=debug', 'respawn:=true']);
     const { problems, resolved } = await check(p);
     expect(problems).toEqual([]);
     expect(resolved.get('rtk_serial')).toMatchObject({ fqn: '/car1/rtk_serial', values: { port: '/dev/vil-gnss', baud: 9600 } });
@@ -358,6 +360,7 @@ describe('launch/bringup.launch.py', () => {
     for (const a of vilActions(p)) {
       expect(a.namespace).toBe('car1');
       expect(a.ros_arguments).toEqual(['--log-level', 'debug']);
+      expect(a.respawn).toBe(true);
       const rosArgs = parseRosArgs(argvOf(a));
       const sim = collectOverrides(rosArgs, fullyQualifiedName(rosArgs.namespace!, a.executable), a.executable).get('use_sim_time');
       expect(sim?.value).toBe(true);

@@ -17,7 +17,7 @@ It loads the file, evaluates generate_launch_description(), resolves the declare
   {"declared": [{"name", "default", "description"}], "configurations": {...},
    "referenced": [launch configurations read], "actions": [
      {"type": "node", "package", "executable", "name", "namespace", "parameters": [path | {dict}],
-      "arguments": [...], "ros_arguments": [...], "output"},
+      "arguments": [...], "ros_arguments": [...], "output", "respawn"},
      {"type": "process", "cmd": [...], "name", "output"}],
    "error": null | "message"}
 """
@@ -138,6 +138,7 @@ class ExecuteProcess(Action):
         self.cmd = cmd
         self.process_name = name
         self.output = kwargs.get('output', 'log')
+        self.respawn = kwargs.get('respawn', False)
 
     def describe(self, context):
         return {'type': 'process', 'cmd': [perform(context, c) for c in self.cmd],
@@ -168,7 +169,7 @@ class Node(ExecuteProcess):
                 'name': text(f['name']), 'namespace': text(f['namespace']), 'parameters': params,
                 'arguments': [perform(context, a) for a in f['arguments'] or []],
                 'ros_arguments': [perform(context, a) for a in f['ros_arguments'] or []],
-                'output': self.output}
+                'output': self.output, 'respawn': self.respawn}
 
 
 class LaunchDescription:
