@@ -2,7 +2,8 @@
 #
 #   ros2 launch vil bringup.launch.py                         # every node, one process each
 #   ros2 launch vil bringup.launch.py single_process:=true    # every node in one process (vil_all)
-#   ros2 launch vil bringup.launch.py serial_port:=/dev/vil-gnss can_interfaces:=can0 dspace_relay:=false
+#   ros2 launch vil bringup.launch.py serial_port:=/dev/vil-gnss can_interfaces:=can0 \
+#       dspace_relay:=false
 #   ros2 launch vil bringup.launch.py --show-args             # every argument, default, meaning
 #
 # Arguments that are empty by default keep the params file's value and override it when given, so

@@ -6,11 +6,11 @@
 #
 # `ros2 bag play BAG --clock` publishes the recorded raw topics and /clock; the decoders run from
 # the raw topics on sim time (use_sim_time true for every node and rviz):
-#   /vil/rtk/raw          → rtk_serial (source topic)  → /vil/rtk/fix, heading, velocity, status
-#   /vil/can/<bus>/raw    → can_bridge (source topic)  → decoded signals, vehicle state, objects
-#                           with the DBCs of can_config: a bag replays with any DBC version
-#   fix, heading, speed   → sim_pose                   → /vil/sim/ego_pose (UDP off unless sim_udp)
-#   everything            → markers                    → /vil/markers, /tf, /tf_static → rviz2
+#   /vil/rtk/raw        → rtk_serial (source topic) → /vil/rtk/fix, heading, velocity, status
+#   /vil/can/<bus>/raw  → can_bridge (source topic) → decoded signals, vehicle state, objects
+#                         with the DBCs of can_config: a bag replays with any DBC version
+#   fix, heading, speed → sim_pose → /vil/sim/ego_pose (no UDP unless sim_udp:=true)
+#   all of these        → markers  → /vil/markers, /tf, /tf_static → rviz2
 #
 # A bag recorded on the vehicle holds the decoded topics too. Playing them as well would publish
 # every decoded topic twice (the bag's copy and the replay's), so with decode:=true (default) only
@@ -33,7 +33,8 @@ from launch_ros.substitutions import FindPackageShare
 
 # vil_launch_lib.py is installed beside this file (share/vil/launch).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vil_launch_lib import apply_overrides, flag, number, PACKAGE, vil_node, write_overrides  # noqa: E402
+from vil_launch_lib import (  # noqa: E402
+    apply_overrides, flag, number, PACKAGE, vil_node, write_overrides)
 
 # The decoders and what they read (dspace_relay is left out: no simulator on the desk).
 NODES = ('rtk_serial', 'can_bridge', 'markers', 'sim_pose')

@@ -76,7 +76,7 @@ def apply_overrides(context, table, overrides):
 
 
 def yaml_value(value):
-    """A value typed as rcl's YAML parser will type it (strings always quoted, doubles with a point)."""
+    """A value as rcl's YAML parser types it: strings always quoted, doubles with a point."""
     if isinstance(value, bool):
         return 'true' if value else 'false'
     if isinstance(value, int):

@@ -195,6 +195,13 @@ async function check(p: Probe): Promise<{ problems: string[]; resolved: Map<stri
   return { problems, resolved };
 }
 
+/** The OVERRIDES table of a launch file: (argument, node, parameter, ROS type). */
+function overridesTable(file: string) {
+  const src = readFileSync(file, 'utf8');
+  const body = /^OVERRIDES = \(\n([\s\S]*?)^\)/m.exec(src)![1];
+  return [...body.matchAll(/\('(\w+)', '(\w+)', '([\w.]+)', '(\w+)'\),/g)].map((m) => ({ arg: m[1], node: m[2], param: m[3], kind: m[4] }));
+}
+
 // ---- the files -------------------------------------------------------------------------------
 
 describe('launch files', () => {
@@ -336,8 +343,7 @@ describe('launch/bringup.launch.py', () => {
   });
 
   it('every OVERRIDES entry names a parameter its node declares with that ROS type; each reaches its node', async () => {
-    const src = readFileSync(BRINGUP, 'utf8');
-    const table = [...src.matchAll(/\('(\w+)', '(\w+)', '([\w.]+)', '(\w+)'\),/g)].map((m) => ({ arg: m[1], node: m[2], param: m[3], kind: m[4] }));
+    const table = overridesTable(BRINGUP);
     expect(table.length).toBe(7);
     for (const t of table) expect(`${t.node}.${t.param}: ${(await specsOf(t.node))[t.param]?.type}`).toBe(`${t.node}.${t.param}: ${t.kind}`);
     const given: Record<string, string> = {
@@ -469,6 +475,17 @@ describe('launch/replay.launch.py', () => {
     const declared = runs[0].declared.map((d) => d.name).sort();
     for (const r of runs) for (const name of r.referenced) expect(declared).toContain(name);
     expect([...new Set(runs.flatMap((r) => r.referenced))].sort()).toEqual(declared);
+  });
+
+  it('its OVERRIDES (can_config, map_projection) name declared parameters of that type and reach the nodes', async () => {
+    const table = overridesTable(REPLAY);
+    expect(table.map((t) => t.arg)).toEqual(['can_config', 'map_projection']);
+    for (const t of table) expect(`${t.node}.${t.param}: ${(await specsOf(t.node))[t.param]?.type}`).toBe(`${t.node}.${t.param}: ${t.kind}`);
+    const cfg = join(root, 'config/can_bridge.yaml');
+    const { problems, resolved } = await check(probe(REPLAY, [`bag:=${bag}`, `can_config:=${cfg}`, 'map_projection:=utm 59S', 'sim_udp:=true']));
+    expect(problems).toEqual([]);
+    expect(resolved.get('can_bridge')!.values.config_file).toBe(cfg);
+    expect(resolved.get('sim_pose')!.values).toMatchObject({ map_projection: 'utm 59S', udp_layout: 'config/layouts/sim_pose_ego.yaml' });
   });
 
   it('decode:=false plays every recorded topic and starts no decoder', () => {
