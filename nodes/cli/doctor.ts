@@ -484,10 +484,12 @@ export async function checkLayout(t: Target, messageType?: string, baseDir?: str
     const { compileLayout } = await import('../runtime/udp_layout/compile.js');
     const { buildPlan } = await import('../runtime/udp_layout/plan.js');
     const { messageRegistry } = await import('../runtime/msg_registry.js');
+    // Every type a vil node encodes: the ROS types plus sim_pose's own EgoState.
+    const { egoStateResolver } = await import('../sim_pose/ego_state.js');
     const doc = loadLayoutFile(r.file);
     // With a message type the whole layout compiles (source paths included); without, the byte plan.
     const type = messageType ?? doc.message;
-    const plan = type ? compileLayout(doc, messageRegistry(), type).plan : buildPlan(doc);
+    const plan = type ? compileLayout(doc, egoStateResolver(messageRegistry()), type).plan : buildPlan(doc);
     if (plan.warnings.length) return { group: t.node, status: 'warn', title: `layout ${t.value}: ${plan.warnings.join('; ')}` };
     return { group: t.node, status: 'ok', title: `layout ${t.value} compiles${type ? ` for ${type}` : ''} (${plan.totalSize} bytes)` };
   } catch (e) {

@@ -244,6 +244,12 @@ describe('files and destinations (the project\'s loaders, the system resolver)',
     }
   });
 
+  it("sim_pose's layout compiles for its own message type sim_pose/EgoState (not a ROS type)", async () => {
+    const r = await checkLayout(target('layout', join(root, 'config/layouts/sim_pose_ego.yaml')));
+    expect(r.status, r.title).toBe('ok');
+    expect(r.title).toContain('sim_pose/EgoState');
+  });
+
   it('destinations: an IP, localhost resolve; a name under .invalid (RFC 6761) does not', async () => {
     expect((await checkUdpDestination(target('udp', '192.168.10.20:5000'))).status).toBe('ok');
     expect((await checkUdpDestination(target('udp', 'localhost'))).status).toBe('ok');
