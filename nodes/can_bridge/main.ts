@@ -30,6 +30,7 @@ import { DecodedSignalsWriter, type DecodedSignalsMsg } from './decoded_signals.
 import { VehicleStateBuilder, type VehicleStateMsg } from './vehicle_state.js';
 import { ObjectListGroup } from './object_lists.js';
 import { DataTicker } from './data_ticker.js';
+import { readReceiveBufferSysctls, receiveBufferWarning } from './socket_drops.js';
 
 export const canBridgeParams = defineParams({
   source: {
@@ -115,6 +116,8 @@ interface Bus {
   tracker: BusStateTracker;
   source: SocketCanSource | undefined;
   lastFrame: Time | undefined;
+  /** socket_drops_min at the previous report (a rise is a WARN). */
+  socketDropsReported: number;
 }
 
 const MAX_LISTED_UNKNOWN = 32;
@@ -169,6 +172,7 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
       tracker: new BusStateTracker(),
       source: undefined,
       lastFrame: undefined,
+      socketDropsReported: 0,
     });
   }
   const route = (bus: Bus, codec: MessageCodec): Route => {
@@ -301,6 +305,9 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
   let lastStamp: Time | undefined;
 
   if (p.source === 'socketcan') {
+    const rmem = readReceiveBufferSysctls();
+    const rmemWarning = rmem && receiveBufferWarning(rmem);
+    if (rmemWarning) log.warn({ rmemDefault: rmem.rmemDefault, rmemMax: rmem.rmemMax }, rmemWarning);
     const kernelStamps = p.kernel_stamps && !node.useSimTime;
     for (const bus of buses.values()) {
       bus.source = new SocketCanSource(
@@ -449,6 +456,9 @@ function busReport(bus: Bus, source: string, now: Time): DiagnosticReport {
   const up = src ? src.state.up : true;
   const busState: BusState = src ? src.state.busState : bus.tracker.state;
   const drops = src ? src.counters.drops : bus.drops;
+  const sock = src?.socketDrops();
+  const freshSocketDrops = sock ? sock.min - bus.socketDropsReported : 0;
+  if (sock) bus.socketDropsReported = sock.min;
   const lastAge = bus.lastFrame ? now.sec - bus.lastFrame.sec + (now.nanosec - bus.lastFrame.nanosec) * 1e-9 : NaN;
   let level: DiagnosticReport['level'] = DiagnosticLevel.OK;
   let message = 'receiving';
@@ -461,6 +471,9 @@ function busReport(bus: Bus, source: string, now: Time): DiagnosticReport {
   } else if (busState === 'error-passive' || busState === 'error-warning') {
     level = DiagnosticLevel.WARN;
     message = busState;
+  } else if (freshSocketDrops > 0) {
+    level = DiagnosticLevel.WARN;
+    message = `${freshSocketDrops} frame(s) lost in the socket receive queue since the last report: raise net.core.rmem_default (scripts/can-up.sh)`;
   } else if (bus.lastFrame === undefined) {
     level = DiagnosticLevel.WARN;
     message = 'no frame received yet';
@@ -478,6 +491,11 @@ function busReport(bus: Bus, source: string, now: Time): DiagnosticReport {
       fd_frames: bus.fdFrames,
       error_frames: bus.errorFrames,
       drops,
+      ...(sock && {
+        socket_drops_min: sock.min,
+        socket_drops_max: sock.max ?? 'unknown',
+        socket_drops_note: sock.note,
+      }),
       tx_error_counter: Number.isNaN(bus.txErrors) ? 'unknown' : bus.txErrors,
       rx_error_counter: Number.isNaN(bus.rxErrors) ? 'unknown' : bus.rxErrors,
       unknown_id_frames: bus.unknownFrames,

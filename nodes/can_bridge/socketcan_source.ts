@@ -24,7 +24,9 @@
 //   calls 'onStopped' listeners; ENETDOWN (interface set down) it swallows, and the socket
 //   receives again after the interface comes back up.
 // So `drops` here counts what the stack does report: controller RX overflows
-// (CAN_ERR_CRTL_RX_OVERFLOW error frames). Socket queue drops cannot be seen through the addon.
+// (CAN_ERR_CRTL_RX_OVERFLOW error frames). Frames lost in the socket's own queue are measured
+// apart, from the kernel's per-receiver match counts (socket_drops.ts; socketDrops()), sampled on
+// a timer, never per frame.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
@@ -33,6 +35,7 @@ import { ThrottledLog } from '../runtime/logger.js';
 import { ConfigError } from '../runtime/errors.js';
 import { Backoff } from './backoff.js';
 import { BusStateTracker, CAN_ERR_FLAG, CAN_ERR_MASK, decodeCanError, describeCanError, type BusState } from './can_error.js';
+import { SocketDropMonitor, type SocketDropEstimate } from './socket_drops.js';
 
 export type { BusState } from './can_error.js';
 
@@ -89,6 +92,8 @@ export interface SocketCanSourceOptions {
   /** Use kernel receive stamps (default true). Pass false under use_sim_time: then every
    *  frame is stamped with `now()`, the ROS clock. */
   kernelStamps?: boolean;
+  /** How often the socket's losses are sampled from /proc/net/can (default 1000 ms; 0: never). */
+  socketDropsPollMs?: number;
   now: () => Time;
   logger: Logger;
   /** Names the configuration in errors about these options (default "SocketCanSource options"). */
@@ -218,10 +223,15 @@ export class SocketCanSource {
   private readonly log: ThrottledLog;
   private readonly backoff: Backoff;
   private readonly tracker = new BusStateTracker();
+  private readonly dropMonitor: SocketDropMonitor;
+  private readonly dropPollMs: number;
+  /** Frames the addon handed us from the current and earlier sockets (socket_drops.ts's `read`). */
+  private readCount = 0;
   /** The addon's onMessage listener for channel `ch`: drops late calls from a closed channel and
    *  keeps exceptions out of the addon, which would end the process with them. */
   private readonly listenerFor = (ch: AddonChannel) => (m: AddonMessage) => {
     if (ch !== this.channel) return;
+    this.readCount++;
     try {
       this.onMessage(m);
     } catch (e) {
@@ -235,6 +245,7 @@ export class SocketCanSource {
   private channel: AddonChannel | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private linkTimer: NodeJS.Timeout | undefined;
+  private dropTimer: NodeJS.Timeout | undefined;
   private current: CanSourceState;
 
   constructor(
@@ -265,6 +276,13 @@ export class SocketCanSource {
     this.log = new ThrottledLog(opts.logger);
     this.backoff = new Backoff(minMs, maxMs);
     this.current = { iface: this.iface, up: false, busState: 'unknown', reason: 'not started' };
+    this.dropPollMs = opts.socketDropsPollMs ?? 1000;
+    this.dropMonitor = new SocketDropMonitor({ iface: this.iface, filters: this.filters, errorFrames: this.errorFrames });
+  }
+
+  /** Frames lost in this source's socket queue (bounds, exact when idle; see socket_drops.ts). */
+  socketDrops(): SocketDropEstimate {
+    return this.dropMonitor.estimate();
   }
 
   /** The last state reported. */
@@ -276,6 +294,7 @@ export class SocketCanSource {
     if (this.running) return;
     this.running = true;
     this.linkTimer = setInterval(() => this.checkLink(), this.linkPollMs);
+    if (this.dropPollMs > 0) this.dropTimer = setInterval(() => this.dropMonitor.sample(this.readCount, this.counters.sent), this.dropPollMs);
     this.attemptOpen();
   }
 
@@ -283,7 +302,8 @@ export class SocketCanSource {
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.linkTimer) clearInterval(this.linkTimer);
-    this.retryTimer = this.linkTimer = undefined;
+    if (this.dropTimer) clearInterval(this.dropTimer);
+    this.retryTimer = this.linkTimer = this.dropTimer = undefined;
     this.closeChannel();
     this.current = { iface: this.iface, up: false, busState: 'unknown', reason: 'stopped' };
   }
@@ -399,6 +419,7 @@ export class SocketCanSource {
     const why = this.unusable(link);
     if (why) return this.openFailed(why);
     let ch: AddonChannel;
+    this.dropMonitor.beforeOpen();
     try {
       ch = loadAddon().createRawChannelWithOptions(this.iface, { timestamps: this.kernelStamps, non_block_send: true });
       if (this.filters.length) ch.setRxFilters(this.filters);
@@ -410,6 +431,7 @@ export class SocketCanSource {
       return this.openFailed(`opening ${this.iface} failed: ${(e as Error).message}`);
     }
     this.channel = ch;
+    this.dropMonitor.opened(this.readCount, this.counters.sent);
     this.backoff.reset();
     this.tracker.reset();
     if (isReopen) this.counters.reopens++;
@@ -450,6 +472,7 @@ export class SocketCanSource {
   private onStopped(ch: AddonChannel): void {
     if (ch !== this.channel) return; // our own stop()
     this.channel = undefined; // the addon is tearing it down itself; stop() would throw
+    this.dropMonitor.closed(this.readCount, this.counters.sent);
     const why = this.unusable(readLinkState(this.iface));
     this.lose(why ?? `${this.iface}: socket closed by the kernel`);
   }
@@ -458,6 +481,7 @@ export class SocketCanSource {
     const ch = this.channel;
     this.channel = undefined; // first, so the onStopped it fires is recognised as ours
     if (!ch) return;
+    this.dropMonitor.closed(this.readCount, this.counters.sent);
     try {
       ch.stop();
     } catch {

@@ -1,0 +1,378 @@
+// Frames lost in can_bridge's own CAN_RAW socket, measured without SO_RXQ_OVFL (the socketcan
+// addon cannot enable it, nor set SO_RCVBUF).
+//
+// Method. The CAN core (net/can/af_can.c) keeps one `struct receiver` per filter of every socket
+// and counts in `receiver->matches` each frame it hands to that receiver's callback (deliver():
+// func(skb, data) then matches++). For a CAN_RAW socket the callback is raw_rcv() and `data` is the
+// socket; /proc/net/can/rcvlist_{all,fil,inv,sff,eff,err} (net/can/proc.c) print every receiver
+// as "device can_id can_mask function userdata matches ident", pointers with %pK. So
+//
+//   handed = sum of `matches` over this socket's receivers   (frames the kernel gave the socket)
+//   read   = frames the addon recv()'d from it and gave us   (counted in SocketCanSource)
+//   handed - read = lost + still queued (+ own frames, see below)
+//
+// where "lost" covers everything between raw_rcv() and our callback: a full receive queue
+// (sock_queue_rcv_skb() fails: the sk_drops that SO_RXQ_OVFL would report) and a failed
+// skb_clone() in raw_rcv(), which SO_RXQ_OVFL does not even count. The queue's length cannot be
+// read (no sock_diag for AF_CAN, the addon hides the fd), so the count is settled only at an idle
+// moment: when two samples a diagnostics period apart saw neither `handed` nor `read` move, the
+// socket was readable the whole time and the addon's poll thread (100 ms poll) would have read
+// anything queued, so nothing is queued and handed - read is the loss exactly. Losses only grow,
+// so that value stays a lower bound afterwards; handed - read now is an upper bound. On a bus
+// that never pauses the lower bound stays at the last idle moment (possibly start-up) while the
+// upper bound follows the losses plus what is queued (small unless the reader is falling behind).
+//
+// Finding our receivers. `userdata` is the socket's address, printed hashed (kptr_restrict 0),
+// real (kptr_restrict 1 with CAP_SYSLOG) or as zeros (otherwise). The set of raw receivers on the
+// interface is read just before the socket is created and again once it is bound with its
+// filters: the one new userdata is ours, if exactly one appeared and it has as many receivers as
+// we registered (one per filter, one "all" without filters, one for error frames). Anything else
+// (another program opening a CAN socket on the interface in the same instant, hidden pointers,
+// a reused address) leaves the count unavailable for this socket, with the reason, rather than
+// guessing. A sample where `handed` is below `read` at an idle moment cannot be our socket: the
+// count is dropped then too.
+//
+// Limits (also in the notes reported):
+// - Overlapping kernel filters: a frame matching two of them is handed (and counted) twice but
+//   queued once by raw_rcv(); then handed - read overstates, so overlapping filter sets report
+//   "unavailable". Disjointness is checked conservatively (it may call disjoint sets overlapping,
+//   never the reverse).
+// - Own frames: frames this socket sends come back through loopback, are counted in `matches` and
+//   discarded by raw_rcv() (no CAN_RAW_RECV_OWN_MSGS). With echo-capable controllers they come
+//   back only once on the bus, so the lower bound subtracts all frames sent; the upper bound
+//   includes them. can_bridge sends nothing, so both are unaffected there.
+// - `matches` is a plain counter: deliveries to one socket on several CPUs at once (local
+//   senders on different CPUs) can lose increments, which only makes both figures err low.
+// - Frames lost before the CAN core are not in `handed`: controller overflows (error frames,
+//   SocketCanSource's `drops`) and the netif backlog (the interface's rx_dropped).
+// - Frames still queued when the socket is closed (link down, reopen) are never read: they count
+//   as lost. When the kernel removed the receivers itself (interface unregistered), the tail since
+//   the last sample is unknown: the upper bound becomes unknown from then on.
+import { readFileSync } from 'node:fs';
+
+export const RCV_LISTS = ['all', 'fil', 'inv', 'sff', 'eff', 'err'] as const;
+export type RcvListName = (typeof RCV_LISTS)[number];
+
+/** One line of /proc/net/can/rcvlist_<list>. */
+export interface KernelReceiver {
+  list: RcvListName;
+  device: string;
+  canId: number;
+  mask: number;
+  /** %pK of the receiver's `data`: for CAN_RAW the socket. */
+  userdata: string;
+  matches: number;
+  ident: string;
+}
+
+/** The kernel's form of a CAN_RAW filter (struct can_filter; invert = CAN_INV_FILTER). */
+export interface KernelFilter {
+  id: number;
+  mask: number;
+  invert: boolean;
+}
+
+const CAN_EFF_FLAG = 0x80000000;
+const CAN_RTR_FLAG = 0x40000000;
+const CAN_ERR_FLAG = 0x20000000;
+const CAN_SFF_MASK = 0x7ff;
+const LINE = /^\s*(\S+)\s+([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+(\S+)\s+(\S+)\s+(-?\d+)\s+(\S+)\s*$/;
+
+/** Parses the text of /proc/net/can/rcvlist_<list> (banners and "(dev: no entry)" lines skipped). */
+export function parseRcvlist(text: string, list: RcvListName): KernelReceiver[] {
+  const out: KernelReceiver[] = [];
+  for (const line of text.split('\n')) {
+    const m = LINE.exec(line);
+    if (!m || m[1] === 'device') continue;
+    out.push({ list, device: m[1], canId: parseInt(m[2], 16), mask: parseInt(m[3], 16), userdata: m[5], matches: Number(m[6]), ident: m[7] });
+  }
+  return out;
+}
+
+/** CAN_RAW receivers on `device` in the given lists. Throws when /proc/net/can cannot be read. */
+export function readRawReceivers(device: string, lists: readonly RcvListName[] = RCV_LISTS, procDir = '/proc/net/can'): KernelReceiver[] {
+  const out: KernelReceiver[] = [];
+  for (const list of lists) {
+    for (const r of parseRcvlist(readFileSync(`${procDir}/rcvlist_${list}`, 'latin1'), list)) {
+      if (r.device === device && r.ident === 'raw') out.push(r);
+    }
+  }
+  return out;
+}
+
+/** %pK printed no usable address: zeros (kptr_restrict), "(ptrval)" before the hash key is ready, "pK-error". */
+export function pointerHidden(userdata: string): boolean {
+  return /^0+$/.test(userdata) || /ptrval|error/i.test(userdata);
+}
+
+/** The filter as the kernel stores it (find_rcv_list() in net/can/af_can.c). */
+function normalise(f: KernelFilter): { id: number; mask: number } {
+  let mask = f.mask >>> 0;
+  if (mask & CAN_EFF_FLAG && !(f.id & CAN_EFF_FLAG)) mask = (mask & (CAN_SFF_MASK | CAN_EFF_FLAG | CAN_RTR_FLAG)) >>> 0;
+  mask = (mask & ~CAN_ERR_FLAG) >>> 0;
+  return { id: (f.id & mask) >>> 0, mask };
+}
+
+/**
+ * Whether some frame could match two of the filters (or an inverted filter is present). Two
+ * filters are disjoint when they disagree on a bit both masks test; this may call disjoint sets
+ * overlapping (e.g. ids out of an 11-bit frame's range), never the reverse.
+ */
+export function filtersOverlap(filters: readonly KernelFilter[]): boolean {
+  if (filters.some((f) => f.invert)) return true;
+  const n = filters.map(normalise);
+  for (let i = 0; i < n.length; i++) {
+    for (let j = i + 1; j < n.length; j++) {
+      if (((n[i].id ^ n[j].id) & n[i].mask & n[j].mask) >>> 0 === 0) return true;
+    }
+  }
+  return false;
+}
+
+/** Which receivers a CAN_RAW socket registers for these settings (raw_enable_allfilters()). */
+export function expectedReceivers(filters: readonly KernelFilter[], errorFrames: boolean): number {
+  return Math.max(filters.length, 1) + (errorFrames ? 1 : 0);
+}
+
+export type Identified = { userdata: string; lists: RcvListName[]; matches: number } | { reason: string };
+
+/** Our socket's receivers: the one userdata among `after` that `before` did not have. */
+export function identifyReceivers(before: readonly KernelReceiver[], after: readonly KernelReceiver[], expected: number, device: string): Identified {
+  if (after.some((r) => pointerHidden(r.userdata))) {
+    return { reason: `the kernel hides socket addresses in /proc/net/can (kernel.kptr_restrict; CAP_SYSLOG shows them), so this socket's receivers on ${device} cannot be told apart` };
+  }
+  const old = new Set(before.map((r) => r.userdata));
+  const fresh = [...new Set(after.map((r) => r.userdata).filter((u) => !old.has(u)))];
+  if (fresh.length === 0) return { reason: `no new CAN_RAW receiver appeared on ${device} when the socket opened (address reused?)` };
+  if (fresh.length > 1) return { reason: `${fresh.length} CAN_RAW sockets opened on ${device} at the same moment; cannot tell which is this one` };
+  const mine = after.filter((r) => r.userdata === fresh[0]);
+  if (mine.length !== expected) return { reason: `the new socket on ${device} has ${mine.length} kernel receivers, ${expected} expected` };
+  return { userdata: fresh[0], lists: [...new Set(mine.map((r) => r.list))], matches: mine.reduce((s, r) => s + r.matches, 0) };
+}
+
+export interface SocketDropEstimate {
+  /** Frames lost at least (a lower bound; exact as of the last idle moment). */
+  min: number;
+  /** Frames lost at most (lost + still queued now); undefined when not known. */
+  max: number | undefined;
+  /** min === max and measured at an idle moment: the count is exact. */
+  exact: boolean;
+  /** Whether this socket's count is being measured. */
+  available: boolean;
+  note: string;
+}
+
+interface Tracked {
+  userdata: string;
+  lists: RcvListName[];
+  expected: number;
+  read0: number;
+  sent0: number;
+  lastHanded: number;
+  lastRead: number;
+  lastAt: number;
+  low: number;
+  high: number;
+  quiet: boolean;
+  settledAt: number | undefined;
+}
+
+export interface SocketDropMonitorOptions {
+  iface: string;
+  filters: readonly KernelFilter[];
+  errorFrames: boolean;
+  /** /proc/net/can (tests point it elsewhere). */
+  procDir?: string;
+  /** Milliseconds, monotonic. */
+  clock?: () => number;
+  /** Shortest gap between two samples that may call the socket idle (default 200 ms). */
+  minIdleMs?: number;
+}
+
+/**
+ * Follows one SocketCanSource's sockets: call beforeOpen() just before creating a socket,
+ * opened() once it is bound with its filters, closed() when it is abandoned, and sample() from a
+ * timer (never per frame). `read` and `sent` are the source's running totals.
+ */
+export class SocketDropMonitor {
+  private readonly iface: string;
+  private readonly expected: number;
+  private readonly procDir: string;
+  private readonly clock: () => number;
+  private readonly minIdleMs: number;
+  private readonly unsupported: string | undefined;
+  private before: KernelReceiver[] | undefined;
+  private cur: Tracked | undefined;
+  private reason = 'socket not open yet';
+  /** Totals of sockets already closed. */
+  private prevLow = 0;
+  private prevHigh = 0;
+  private prevHighKnown = true;
+
+  constructor(opts: SocketDropMonitorOptions) {
+    this.iface = opts.iface;
+    this.expected = expectedReceivers(opts.filters, opts.errorFrames);
+    this.procDir = opts.procDir ?? '/proc/net/can';
+    this.clock = opts.clock ?? (() => performance.now());
+    this.minIdleMs = opts.minIdleMs ?? 200;
+    if (filtersOverlap(opts.filters)) {
+      this.unsupported = 'the kernel filters overlap (a frame matching two is counted twice but queued once), so the socket\'s losses cannot be derived';
+    }
+  }
+
+  beforeOpen(): void {
+    this.before = undefined;
+    if (this.unsupported) return;
+    try {
+      this.before = readRawReceivers(this.iface, RCV_LISTS, this.procDir);
+    } catch (e) {
+      this.reason = `${this.procDir} cannot be read: ${(e as Error).message}`;
+    }
+  }
+
+  opened(read: number, sent: number): void {
+    const before = this.before;
+    this.before = undefined;
+    this.cur = undefined;
+    if (this.unsupported) return void (this.reason = this.unsupported);
+    if (!before) return; // reason set by beforeOpen()
+    let after: KernelReceiver[];
+    try {
+      after = readRawReceivers(this.iface, RCV_LISTS, this.procDir);
+    } catch (e) {
+      return void (this.reason = `${this.procDir} cannot be read: ${(e as Error).message}`);
+    }
+    const id = identifyReceivers(before, after, this.expected, this.iface);
+    if ('reason' in id) return void (this.reason = id.reason);
+    this.cur = {
+      userdata: id.userdata,
+      lists: id.lists,
+      expected: this.expected,
+      read0: read,
+      sent0: sent,
+      lastHanded: id.matches,
+      lastRead: 0,
+      lastAt: this.clock(),
+      low: 0,
+      high: id.matches,
+      quiet: false,
+      settledAt: undefined,
+    };
+  }
+
+  /** The socket is abandoned: whatever it still holds will never be read, so it counts as lost. */
+  closed(read: number, sent: number): void {
+    const c = this.cur;
+    this.cur = undefined;
+    this.before = undefined;
+    this.reason = 'socket closed; reopening';
+    if (!c) {
+      if (!this.unsupported) this.prevHighKnown = false;
+      return;
+    }
+    const handed = this.handed(c);
+    if (handed === undefined) {
+      this.prevLow += c.low;
+      this.prevHighKnown = false;
+      return;
+    }
+    const d = handed - (read - c.read0);
+    this.prevLow += Math.max(c.low, d - (sent - c.sent0));
+    this.prevHigh += Math.max(d, c.low);
+  }
+
+  sample(read: number, sent: number): void {
+    const c = this.cur;
+    if (!c) return;
+    const handed = this.handed(c);
+    const now = this.clock();
+    if (handed === undefined) {
+      this.prevLow += c.low;
+      this.prevHighKnown = false;
+      this.cur = undefined;
+      this.reason = `this socket's kernel receivers on ${this.iface} are gone (interface removed?); losses since the last sample unknown`;
+      return;
+    }
+    const r = read - c.read0;
+    const d = handed - r;
+    const idle = handed === c.lastHanded && r === c.lastRead && now - c.lastAt >= this.minIdleMs;
+    if (idle && d < 0) {
+      // Our socket's count can never be below what we read from it.
+      this.prevHighKnown = false;
+      this.prevLow += c.low;
+      this.cur = undefined;
+      this.reason = `the receivers taken for this socket counted fewer frames (${handed}) than it delivered (${r}): not this socket's; count stopped`;
+      return;
+    }
+    if (idle) {
+      c.low = Math.max(c.low, d - (sent - c.sent0));
+      c.settledAt = now;
+    }
+    c.quiet = idle;
+    c.high = Math.max(d, c.low);
+    c.lastHanded = handed;
+    c.lastRead = r;
+    c.lastAt = now;
+  }
+
+  estimate(): SocketDropEstimate {
+    const c = this.cur;
+    if (!c) {
+      const min = this.prevLow;
+      return { min, max: undefined, exact: false, available: false, note: `unavailable: ${this.reason}${min ? ` (earlier sockets lost at least ${min})` : ''}` };
+    }
+    const min = this.prevLow + c.low;
+    const max = this.prevHighKnown ? this.prevHigh + c.high : undefined;
+    const exact = c.quiet && max === min;
+    let note: string;
+    if (exact) note = 'exact: the socket was idle over the last sample period (nothing queued)';
+    else if (c.settledAt === undefined) note = 'socket busy since it opened: min is a lower bound, max includes frames still queued';
+    else note = `socket busy: min is exact as of the last idle moment ${((this.clock() - c.settledAt) / 1000).toFixed(0)} s ago, max includes frames still queued`;
+    if (max === undefined) note += '; max unknown since an earlier socket ended unobserved';
+    return { min, max, exact, available: true, note };
+  }
+
+  /** Sum of `matches` over our receivers, or undefined when they are not all there any more. */
+  private handed(c: Tracked): number | undefined {
+    let entries: KernelReceiver[];
+    try {
+      entries = readRawReceivers(this.iface, c.lists, this.procDir);
+    } catch {
+      return undefined;
+    }
+    let n = 0;
+    let sum = 0;
+    for (const e of entries) {
+      if (e.userdata !== c.userdata) continue;
+      n++;
+      sum += e.matches;
+    }
+    return n === c.expected ? sum : undefined;
+  }
+}
+
+/** Below this, a burst of a busy bus overflows the socket queue (measured in test/canvm). */
+export const RMEM_WANTED = 8 * 1024 * 1024;
+
+/** net.core.rmem_default/rmem_max, or undefined when they cannot be read. */
+export function readReceiveBufferSysctls(procSys = '/proc/sys/net/core'): { rmemDefault: number; rmemMax: number } | undefined {
+  try {
+    return {
+      rmemDefault: Number(readFileSync(`${procSys}/rmem_default`, 'latin1').trim()),
+      rmemMax: Number(readFileSync(`${procSys}/rmem_max`, 'latin1').trim()),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The start-up warning when the socket receive buffer is too small, else undefined. */
+export function receiveBufferWarning(s: { rmemDefault: number; rmemMax: number }): string | undefined {
+  if (!(s.rmemDefault < RMEM_WANTED)) return undefined;
+  return (
+    `net.core.rmem_default is ${s.rmemDefault} bytes (below ${RMEM_WANTED}): every CAN socket gets it as its receive buffer ` +
+    `(the socketcan addon cannot set SO_RCVBUF), and a burst overflows it; frames lost that way show as socket_drops_min/max on /diagnostics. ` +
+    `Fix: sudo sysctl -w net.core.rmem_default=16777216 net.core.rmem_max=16777216 (scripts/can-up.sh does this; ` +
+    `add both to /etc/sysctl.d/ to keep them), then restart can_bridge`
+  );
+}
