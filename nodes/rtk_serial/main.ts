@@ -38,7 +38,6 @@ async function startRtkSerial(node: RosNode): Promise<RunningNode> {
   const throttled = new ThrottledLog(log);
 
   // Device topics: sensor-data QoS (best effort, keep last), as ROS drivers do.
-  const rawPub = node.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', 'vil/rtk/raw', 'sensor_data');
   const fixPub = node.createPublisher<NavSatFixMsg>('sensor_msgs/msg/NavSatFix', 'vil/rtk/fix', 'sensor_data');
   const velPub = node.createPublisher<TwistWithCovarianceStampedMsg>('geometry_msgs/msg/TwistWithCovarianceStamped', 'vil/rtk/velocity', 'sensor_data');
   const headingPub = node.createPublisher<QuaternionStampedMsg>('geometry_msgs/msg/QuaternionStamped', 'vil/rtk/heading', 'sensor_data');
@@ -66,13 +65,15 @@ async function startRtkSerial(node: RosNode): Promise<RunningNode> {
     }
   };
 
+  // Raw sentences are published only when read from the receiver (with source:=topic they are the input).
+  const rawPub = p.source === 'serial' ? node.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', 'vil/rtk/raw', 'sensor_data') : undefined;
   // One reusable raw message: publish() serialises synchronously, so reuse is safe.
   const raw: NmeaSentenceMsg = { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: p.frame_id }, sentence: '' };
   const framer = new NmeaFramer(
     (sentence, firstByteTime) => {
       raw.header.stamp = firstByteTime;
       raw.sentence = sentence;
-      rawPub.publish(raw);
+      rawPub?.publish(raw);
       decode(sentence, firstByteTime);
     },
     { maxLength: p.max_sentence_length },

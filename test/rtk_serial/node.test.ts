@@ -4,7 +4,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalContext } from '../../nodes/runtime/local/context.js';
+import { createLocalContext, type LocalContext } from '../../nodes/runtime/local/context.js';
 import { parseRosArgs } from '../../nodes/runtime/params.js';
 import { startNodes, type StartedNodes } from '../../nodes/runtime/run.js';
 import { ConfigError } from '../../nodes/runtime/errors.js';
@@ -62,6 +62,9 @@ describe('rtk_serial node', () => {
     // Receive-time stamps come from the raw messages' stamps, not from the replaying machine's clock.
     expect(fixes.every((f) => f.header.stamp.sec >= 1_700_000_000 && f.header.stamp.sec < t + 1)).toBe(true);
     expect(headings.length).toBeGreaterThan(0);
+    // In replay the raw topic is the input: the bag player is its only publisher.
+    const rawTopic = (ctx as LocalContext).graph.stats().find((s) => s.topic === '/vil/rtk/raw')!;
+    expect(rawTopic.publishers).toBe(1);
   });
 
   it('starts without its receiver, reports the port on /diagnostics, and opens it once it appears', async () => {
