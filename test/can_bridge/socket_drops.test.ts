@@ -1,0 +1,244 @@
+// socket_drops.ts on this host (no CAN here): parsing the kernel's receiver lists captured from a
+// real Linux 6.1 CAN stack (test/fixtures/socketcan/rcvlist, made in the UML VM by its
+// capture.sh), finding a new socket's receivers, the filter-overlap rule against the kernel's
+// own matching rule applied frame by frame, and the monitor's bounds over a fake /proc/net/can
+// built from those captures. The real kernel end to end: socket_drops_vm.test.ts.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  RCV_LISTS,
+  SocketDropMonitor,
+  filtersOverlap,
+  identifyReceivers,
+  parseRcvlist,
+  readRawReceivers,
+  receiveBufferWarning,
+  type KernelFilter,
+  type RcvListName,
+} from '../../nodes/can_bridge/socket_drops.js';
+
+const FIX = new URL('../fixtures/socketcan/rcvlist/', import.meta.url).pathname;
+const fixture = (set: string, list: RcvListName) => readFileSync(`${FIX}${set}_${list}.txt`, 'latin1');
+const CANDUMP_A = '000000009e6e575b'; // the first candump on vcan0 (every filter kind)
+const CANDUMP_B = '0000000005971226'; // the second one: no filter, error frames
+
+describe('parseRcvlist reads /proc/net/can/rcvlist_* as Linux 6.1 prints it', () => {
+  // The capture sent 123#01, 123#R, 12345678#02, 200#03, 7FF#04 and one error frame to vcan0 while
+  // candump listened with 123:7FF, 123:C00007FF, 12345678:DFFFFFFF, 100~700 and #1FFFFFFF.
+  // Expected lists, stored ids/masks and counts follow find_rcv_list()/can_rcv_filter().
+  it('each filter kind in its list with the kernel-stored id and mask and the frames it matched', () => {
+    const all = RCV_LISTS.flatMap((l) => parseRcvlist(fixture('before', l), l)).filter((e) => e.device === 'vcan0');
+    expect(all.map(({ list, canId, mask, matches, userdata, ident }) => ({ list, canId, mask, matches, userdata, ident }))).toEqual([
+      { list: 'fil', canId: 0x123, mask: 0x7ff, matches: 2, userdata: CANDUMP_A, ident: 'raw' }, // 123#01 and 123#R
+      { list: 'inv', canId: 0x100, mask: 0x700, matches: 3, userdata: CANDUMP_A, ident: 'raw' }, // 12345678, 200, 7FF
+      { list: 'sff', canId: 0x123, mask: 0xc00007ff, matches: 1, userdata: CANDUMP_A, ident: 'raw' }, // 123#01 only (no RTR)
+      { list: 'eff', canId: 0x92345678, mask: 0xdfffffff, matches: 1, userdata: CANDUMP_A, ident: 'raw' },
+      { list: 'err', canId: 0, mask: 0x1fffffff, matches: 1, userdata: CANDUMP_A, ident: 'raw' },
+    ]);
+  });
+  it('"(dev: no entry)" lines and banners are skipped; other devices are kept apart', () => {
+    expect(parseRcvlist(fixture('before', 'all'), 'all')).toEqual([
+      { list: 'all', device: 'vcan1', canId: 0, mask: 0, userdata: '00000000dc90a01e', matches: 1, ident: 'raw' },
+    ]);
+  });
+});
+
+describe('identifyReceivers: the socket that appeared between two reads', () => {
+  const read = (set: string) => RCV_LISTS.flatMap((l) => parseRcvlist(fixture(set, l), l)).filter((e) => e.device === 'vcan0');
+  it('the second candump (no filter + error frames): its address, lists all and err, what it was handed', () => {
+    expect(identifyReceivers(read('before'), read('after'), 2, 'vcan0')).toEqual({ userdata: CANDUMP_B, lists: ['all', 'err'], matches: 2 });
+  });
+  it('a receiver count other than expected is refused, not guessed', () => {
+    expect(identifyReceivers(read('before'), read('after'), 1, 'vcan0')).toEqual({ reason: 'the new socket on vcan0 has 2 kernel receivers, 1 expected' });
+  });
+  it('nothing new, or two new sockets at once: unavailable', () => {
+    expect(identifyReceivers(read('after'), read('after'), 2, 'vcan0')).toMatchObject({ reason: expect.stringContaining('no new CAN_RAW receiver') });
+    expect(identifyReceivers([], read('after'), 2, 'vcan0')).toMatchObject({ reason: expect.stringContaining('2 CAN_RAW sockets opened on vcan0 at the same moment') });
+  });
+  it('kernel.kptr_restrict=2 prints zeros for every address: unavailable, naming the sysctl', () => {
+    expect(identifyReceivers(read('before'), read('hidden'), 2, 'vcan0')).toMatchObject({ reason: expect.stringContaining('kernel.kptr_restrict') });
+  });
+});
+
+describe('filtersOverlap agrees with the kernel matching every frame against both filters', () => {
+  const EFF = 0x80000000;
+  const RTR = 0x40000000;
+  // can_rcv_filter(): a frame passes (id, mask) when (can_id & mask) == id, with the id stored
+  // as id & mask. Over masks on bits 0..10, EFF and RTR, the 2^13 frames below are every case.
+  const passes = (f: KernelFilter, frame: number) => ((frame & f.mask) >>> 0) === ((f.id & f.mask) >>> 0);
+  const frames: number[] = [];
+  for (let id = 0; id < 0x800; id++) for (const flags of [0, RTR, EFF, EFF | RTR]) frames.push((id | flags) >>> 0);
+  const bruteOverlap = (a: KernelFilter, b: KernelFilter) => frames.some((x) => passes(a, x) && passes(b, x));
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const flagBits = [0, EFF, RTR, EFF | RTR];
+  const randomFilter = (): KernelFilter => {
+    const maskBits = [0, 0x7ff, 0x700, 0x7f0, 0x0ff, 0x400, 0x00f][rnd(7)] ^ (rnd(4) === 0 ? rnd(0x800) : 0);
+    return { id: (rnd(0x800) | flagBits[rnd(4)]) >>> 0, mask: (maskBits | flagBits[rnd(4)]) >>> 0, invert: false };
+  };
+  it('2,000 random filter pairs: overlap exactly when some frame passes both', () => {
+    let overlapping = 0;
+    for (let i = 0; i < 2000; i++) {
+      const a = randomFilter();
+      const b = randomFilter();
+      const truth = bruteOverlap(a, b);
+      overlapping += truth ? 1 : 0;
+      expect(filtersOverlap([a, b]), JSON.stringify([a, b])).toBe(truth);
+    }
+    expect(overlapping).toBeGreaterThan(100);
+    expect(overlapping).toBeLessThan(1900);
+  });
+  it('an inverted filter or a single filter', () => {
+    expect(filtersOverlap([{ id: 0x100, mask: 0x700, invert: true }])).toBe(true);
+    expect(filtersOverlap([{ id: 0x100, mask: 0x700, invert: false }])).toBe(false);
+    expect(filtersOverlap([])).toBe(false);
+  });
+});
+
+describe('SocketDropMonitor over a /proc/net/can made of the captures', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const fakeProc = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vil-rcvlist-'));
+    dirs.push(dir);
+    return dir;
+  };
+  /** Writes capture `set` into `dir`, with the second candump's "all" count set to `handed`. */
+  const put = (dir: string, set: string, handed?: number, drop = false) => {
+    for (const l of RCV_LISTS) {
+      let text = fixture(set, l);
+      if (drop) text = text.split('\n').filter((line) => !line.includes(CANDUMP_B)).join('\n');
+      if (handed !== undefined && l === 'all') text = text.replace(new RegExp(`(${CANDUMP_B}\\s+)\\d+`), (_, pre: string) => `${pre}${handed}`);
+      writeFileSync(join(dir, `rcvlist_${l}`), text);
+    }
+  };
+  let t = 0;
+  const make = (dir: string, filters: KernelFilter[] = []) => new SocketDropMonitor({ iface: 'vcan0', filters, errorFrames: true, procDir: dir, clock: () => t });
+
+  it('the fake /proc reads back as the capture', () => {
+    const dir = fakeProc();
+    put(dir, 'after', 40);
+    expect(readRawReceivers('vcan0', ['all'], dir).find((r) => r.userdata === CANDUMP_B)?.matches).toBe(40);
+  });
+
+  it('busy: min stays at the last idle moment, max = handed − read; idle: exact; sends lower the minimum only; close folds in what was still queued', () => {
+    const dir = fakeProc();
+    const m = make(dir);
+    t = 0;
+    put(dir, 'before');
+    m.beforeOpen();
+    put(dir, 'after'); // 2 handed at open
+    m.opened(100, 0); // the source had read 100 frames from earlier sockets
+    expect(m.estimate()).toMatchObject({ available: true, min: 0, max: 2, exact: false });
+    t = 1000;
+    m.sample(101, 0); // read 1 of the 2
+    expect(m.estimate()).toMatchObject({ min: 0, max: 1, exact: false, note: expect.stringContaining('busy since it opened') });
+    t = 2000;
+    m.sample(102, 0);
+    t = 3000;
+    m.sample(102, 0); // nothing handed or read for a period: idle
+    expect(m.estimate()).toMatchObject({ min: 0, max: 0, exact: true, note: expect.stringMatching(/^exact/) });
+    put(dir, 'after', 1002); // a burst: 1000 handed, 300 read so far
+    t = 4000;
+    m.sample(402, 0);
+    expect(m.estimate()).toMatchObject({ min: 0, max: 700, exact: false, note: expect.stringContaining('last idle moment 1 s ago') });
+    t = 5000;
+    m.sample(402, 0);
+    expect(m.estimate()).toMatchObject({ min: 700, max: 700, exact: true });
+    put(dir, 'after', 1007); // 5 own frames looped back, discarded by raw_rcv()
+    t = 6000;
+    m.sample(402, 5);
+    t = 7000;
+    m.sample(402, 5);
+    expect(m.estimate()).toMatchObject({ min: 700, max: 705, exact: false });
+    put(dir, 'after', 1017); // 10 more handed, never read: the socket is closed with them queued
+    m.closed(402, 5);
+    expect(m.estimate()).toMatchObject({ available: false, min: 710, max: undefined, note: expect.stringContaining('socket closed') });
+  });
+
+  it('samples closer than minIdleMs never call the socket idle', () => {
+    const dir = fakeProc();
+    const m = make(dir);
+    put(dir, 'before');
+    m.beforeOpen();
+    put(dir, 'after');
+    t = 0;
+    m.opened(0, 0);
+    t = 50;
+    m.sample(2, 0);
+    t = 100;
+    m.sample(2, 0);
+    expect(m.estimate().exact).toBe(false);
+    t = 400;
+    m.sample(2, 0);
+    expect(m.estimate()).toMatchObject({ exact: true, min: 0, max: 0 });
+  });
+
+  it('receivers gone (interface removed): min kept, max unknown from then on', () => {
+    const dir = fakeProc();
+    const m = make(dir);
+    put(dir, 'before');
+    m.beforeOpen();
+    put(dir, 'after');
+    t = 0;
+    m.opened(0, 0);
+    put(dir, 'after', undefined, true);
+    t = 1000;
+    m.sample(0, 0);
+    expect(m.estimate()).toMatchObject({ available: false, min: 0, max: undefined, note: expect.stringContaining('are gone') });
+  });
+
+  it('an idle count below what was read cannot be this socket: the count stops', () => {
+    const dir = fakeProc();
+    const m = make(dir);
+    put(dir, 'before');
+    m.beforeOpen();
+    put(dir, 'after');
+    t = 0;
+    m.opened(0, 0);
+    t = 1000;
+    m.sample(5, 0);
+    t = 2000;
+    m.sample(5, 0);
+    expect(m.estimate()).toMatchObject({ available: false, note: expect.stringContaining('not this socket') });
+  });
+
+  it('hidden addresses or overlapping filters: unavailable with the reason', () => {
+    const dir = fakeProc();
+    const m = make(dir);
+    put(dir, 'before');
+    m.beforeOpen();
+    put(dir, 'hidden');
+    m.opened(0, 0);
+    expect(m.estimate()).toMatchObject({ available: false, max: undefined, note: expect.stringContaining('kernel.kptr_restrict') });
+    const o = make(dir, [
+      { id: 0x100, mask: 0x700, invert: false },
+      { id: 0x120, mask: 0x7f0, invert: false },
+    ]);
+    o.beforeOpen();
+    o.opened(0, 0);
+    expect(o.estimate().note).toMatch(/^unavailable: the kernel filters overlap/);
+  });
+
+  it('no /proc/net/can: unavailable, naming the path', () => {
+    const m = new SocketDropMonitor({ iface: 'vcan0', filters: [], errorFrames: false, procDir: '/nonexistent/can' });
+    m.beforeOpen();
+    m.opened(0, 0);
+    expect(m.estimate()).toMatchObject({ available: false, note: expect.stringContaining('/nonexistent/can cannot be read') });
+  });
+});
+
+describe('receiveBufferWarning', () => {
+  it("Linux's default 212,992 bytes: warns, naming the sysctl fix and scripts/can-up.sh", () => {
+    const w = receiveBufferWarning({ rmemDefault: 212_992, rmemMax: 212_992 });
+    expect(w).toContain('net.core.rmem_default is 212992 bytes');
+    expect(w).toContain('sysctl -w net.core.rmem_default=16777216 net.core.rmem_max=16777216');
+    expect(w).toContain('scripts/can-up.sh');
+  });
+  it('8 MiB and more: silent', () => {
+    expect(receiveBufferWarning({ rmemDefault: 8 * 1024 * 1024, rmemMax: 212_992 })).toBeUndefined();
+    expect(receiveBufferWarning({ rmemDefault: 16 * 1024 * 1024, rmemMax: 16 * 1024 * 1024 })).toBeUndefined();
+  });
+});
