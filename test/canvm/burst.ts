@@ -55,6 +55,9 @@ main(async () => {
     last = now;
     return still > 250;
   }, 60_000);
+  // The socket's own loss count once it is settled (socket_drops.ts: exact at an idle sample).
+  await waitFor('socket drop count settled', () => source.socketDrops().exact, 20_000);
+  const socketDrops = source.socketDrops();
   const lines = await candump.stop();
   source.stop();
   const candumpFrames = lines.slice(candumpBefore).filter((l) => l.includes(marker)).length;
@@ -63,6 +66,7 @@ main(async () => {
     received,
     outOfSequence,
     counters: source.counters,
+    socketDrops,
     candumpFrames,
     candumpDropLines: lines.filter((l) => l.startsWith('DROPCOUNT')),
     rmemDefault: Number(readFileSync('/proc/sys/net/core/rmem_default', 'utf8')),
