@@ -492,7 +492,7 @@ function busReport(bus: Bus, source: string, now: Time): DiagnosticReport {
       error_frames: bus.errorFrames,
       drops,
       ...(sock && {
-        socket_drops_min: sock.min,
+        socket_drops_min: sock.available || sock.min > 0 ? sock.min : 'unknown',
         socket_drops_max: sock.max ?? 'unknown',
         socket_drops_note: sock.note,
       }),

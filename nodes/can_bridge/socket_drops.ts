@@ -15,22 +15,31 @@
 // (sock_queue_rcv_skb() fails: the sk_drops that SO_RXQ_OVFL would report) and a failed
 // skb_clone() in raw_rcv(), which SO_RXQ_OVFL does not even count. The queue's length cannot be
 // read (no sock_diag for AF_CAN, the addon hides the fd), so the count is settled only at an idle
-// moment: when two samples a diagnostics period apart saw neither `handed` nor `read` move, the
-// socket was readable the whole time and the addon's poll thread (100 ms poll) would have read
-// anything queued, so nothing is queued and handed - read is the loss exactly. Losses only grow,
+// moment: when two samples a diagnostics period apart saw neither `handed` nor `read` move,
+// nothing is queued (the addon's poll thread reports a readable socket at once, and its recv()
+// loop runs on the event loop between our timer ticks, so a queued frame would have moved `read`),
+// and handed - read is the loss exactly. Losses only grow,
 // so that value stays a lower bound afterwards; handed - read now is an upper bound. On a bus
 // that never pauses the lower bound stays at the last idle moment (possibly start-up) while the
 // upper bound follows the losses plus what is queued (small unless the reader is falling behind).
 //
 // Finding our receivers. `userdata` is the socket's address, printed hashed (kptr_restrict 0),
-// real (kptr_restrict 1 with CAP_SYSLOG) or as zeros (otherwise). The set of raw receivers on the
-// interface is read just before the socket is created and again once it is bound with its
-// filters: the one new userdata is ours, if exactly one appeared and it has as many receivers as
-// we registered (one per filter, one "all" without filters, one for error frames). Anything else
-// (another program opening a CAN socket on the interface in the same instant, hidden pointers,
-// a reused address) leaves the count unavailable for this socket, with the reason, rather than
-// guessing. A sample where `handed` is below `read` at an idle moment cannot be our socket: the
-// count is dropped then too.
+// real (kptr_restrict 1 with CAP_SYSLOG) or as zeros (otherwise: e.g. Ubuntu's default
+// kptr_restrict 1 for a process without CAP_SYSLOG). Two ways, chosen by what the kernel shows:
+// - by address: the set of raw receivers on the interface is read just before the socket is
+//   created and again once it is bound with its filters: the one new userdata is ours, if exactly
+//   one appeared and it has as many receivers as we registered (one per filter, one "all" without
+//   filters, one for error frames).
+// - by filter (addresses hidden): our data receivers are the entries whose list, stored id and
+//   mask are those of our filters, if no other socket on the interface has any of them, before or
+//   at a sample. Without configured filters the source then registers a split of the id space
+//   that matches every frame exactly once but no other program is likely to use
+//   (fingerprintFilters()). The error-frame receiver (mask CAN_ERR_MASK, common to all) is left
+//   out: error frames are not counted in this mode.
+// Anything else (another program opening a CAN socket on the interface in the same instant,
+// another socket with our filters, a reused address) leaves the count unavailable for this
+// socket, with the reason, rather than guessing. A sample where `handed` is below `read` at an
+// idle moment cannot be our socket: the count is dropped then too.
 //
 // Limits (also in the notes reported):
 // - Overlapping kernel filters: a frame matching two of them is handed (and counted) twice but
@@ -48,6 +57,14 @@
 // - Frames still queued when the socket is closed (link down, reopen) are never read: they count
 //   as lost. When the kernel removed the receivers itself (interface unregistered), the tail since
 //   the last sample is unknown: the upper bound becomes unknown from then on.
+//
+// Not used, and why: /sys/class/net/<if>/statistics/rx_packets is per interface and its meaning
+// depends on the driver (vcan counts frames sent by local sockets as received, real controllers
+// count their own echoes as transmitted; older drivers count error frames), and it cannot leave out
+// frames that arrived before the socket opened or that kernel filters reject. /proc/net/can/stats
+// is per network namespace ("matched frames" counts frames with at least one receiver). sock_diag
+// has no AF_CAN handler (net/can implements none), so `ss` cannot show a CAN socket's queue or
+// drops.
 import { readFileSync } from 'node:fs';
 
 export const RCV_LISTS = ['all', 'fil', 'inv', 'sff', 'eff', 'err'] as const;
@@ -150,6 +167,77 @@ export function identifyReceivers(before: readonly KernelReceiver[], after: read
   return { userdata: fresh[0], lists: [...new Set(mine.map((r) => r.list))], matches: mine.reduce((s, r) => s + r.matches, 0) };
 }
 
+/** Where the kernel keeps a filter and what it stores (find_rcv_list() in net/can/af_can.c). */
+export interface ReceiverKey {
+  list: RcvListName;
+  canId: number;
+  mask: number;
+}
+
+const CAN_EFF_MASK = 0x1fffffff;
+const EFF_RTR = (CAN_EFF_FLAG | CAN_RTR_FLAG) >>> 0;
+
+export function receiverKey(f: KernelFilter): ReceiverKey {
+  const { id, mask } = normalise(f);
+  if (f.invert) return { list: 'inv', canId: id, mask };
+  if (mask === 0) return { list: 'all', canId: 0, mask: 0 };
+  if ((mask & EFF_RTR) >>> 0 === EFF_RTR && !(id & CAN_RTR_FLAG)) {
+    if (id & CAN_EFF_FLAG) {
+      if (mask === (CAN_EFF_MASK | EFF_RTR) >>> 0) return { list: 'eff', canId: id, mask };
+    } else if (mask === (CAN_SFF_MASK | EFF_RTR) >>> 0) return { list: 'sff', canId: id, mask };
+  }
+  return { list: 'fil', canId: id, mask };
+}
+
+const keyOf = (k: { list: RcvListName; canId: number; mask: number }) => `${k.list}:${k.canId >>> 0}:${k.mask >>> 0}`;
+
+/** Our data receivers among `after`, by their filters: none of them may be shared. */
+export function identifyByFilters(before: readonly KernelReceiver[], after: readonly KernelReceiver[], filters: readonly KernelFilter[], device: string): { keys: ReceiverKey[]; lists: RcvListName[]; matches: number } | { reason: string } {
+  const keys = filters.length ? filters.map(receiverKey) : [{ list: 'all' as const, canId: 0, mask: 0 }];
+  const want = new Map<string, number>();
+  for (const k of keys) want.set(keyOf(k), (want.get(keyOf(k)) ?? 0) + 1);
+  const count = (rs: readonly KernelReceiver[], k: string) => rs.filter((r) => keyOf(r) === k).length;
+  for (const [k, n] of want) {
+    if (count(before, k) > 0) return { reason: `socket addresses are hidden (kernel.kptr_restrict) and another socket on ${device} already has the filter ${k}, so this socket's receivers cannot be told apart` };
+    if (count(after, k) !== n) return { reason: `socket addresses are hidden (kernel.kptr_restrict) and ${count(after, k)} receivers on ${device} have the filter ${k}, ${n} expected` };
+  }
+  const mine = after.filter((r) => want.has(keyOf(r)));
+  return { keys, lists: [...new Set(keys.map((k) => k.list))], matches: mine.reduce((s, r) => s + r.matches, 0) };
+}
+
+/**
+ * Filters that pass every frame exactly once (they split the id space on two of bits 0..10,
+ * which every 11- and 29-bit id has) and that another program is unlikely to register: used
+ * instead of "no filter" when socket addresses are hidden, so that our receivers can be found.
+ */
+export function fingerprintFilters(random: () => number = Math.random): KernelFilter[] {
+  const a = Math.floor(random() * 11);
+  const b = (a + 1 + Math.floor(random() * 10)) % 11;
+  const m = ((1 << a) | (1 << b)) >>> 0;
+  return [0, 1 << a, 1 << b, m].map((id) => ({ id, mask: m, invert: false }));
+}
+
+/**
+ * Whether /proc/net/can prints zeros for socket addresses to this process (lib/vsprintf.c,
+ * restricted_pointer(): kptr_restrict 0 hashes, 1 needs CAP_SYSLOG and real = effective ids, 2 hides).
+ */
+export function addressesHidden(procSys = '/proc/sys/kernel', selfStatus = '/proc/self/status'): boolean {
+  try {
+    const restrict = Number(readFileSync(`${procSys}/kptr_restrict`, 'latin1').trim());
+    if (restrict === 0) return false;
+    if (restrict !== 1) return true;
+    const status = readFileSync(selfStatus, 'latin1');
+    const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+    const ids = (k: string) => (new RegExp(`^${k}:\\s*(\\d+)\\s+(\\d+)`, 'm').exec(status) ?? []).slice(1);
+    const [uid, euid] = ids('Uid');
+    const [gid, egid] = ids('Gid');
+    const CAP_SYSLOG = 34n;
+    return !((capEff >> CAP_SYSLOG) & 1n) || uid !== euid || gid !== egid;
+  } catch {
+    return false;
+  }
+}
+
 export interface SocketDropEstimate {
   /** Frames lost at least (a lower bound; exact as of the last idle moment). */
   min: number;
@@ -163,9 +251,10 @@ export interface SocketDropEstimate {
 }
 
 interface Tracked {
-  userdata: string;
+  /** By address: the socket's userdata; by filter: the keys of its data receivers. */
+  userdata: string | undefined;
+  keys: ReceiverKey[] | undefined;
   lists: RcvListName[];
-  expected: number;
   read0: number;
   sent0: number;
   lastHanded: number;
@@ -177,8 +266,19 @@ interface Tracked {
   settledAt: number | undefined;
 }
 
+/** The source's running totals (over all its sockets). */
+export interface SourceTotals {
+  /** Frames the addon handed over (data and error frames). */
+  read: number;
+  /** Error frames among them. */
+  errorRead: number;
+  /** Frames sent successfully. */
+  sent: number;
+}
+
 export interface SocketDropMonitorOptions {
   iface: string;
+  /** The filters the socket registers (CAN_RAW_FILTER); none: the default "all" receiver. */
   filters: readonly KernelFilter[];
   errorFrames: boolean;
   /** /proc/net/can (tests point it elsewhere). */
@@ -192,10 +292,11 @@ export interface SocketDropMonitorOptions {
 /**
  * Follows one SocketCanSource's sockets: call beforeOpen() just before creating a socket,
  * opened() once it is bound with its filters, closed() when it is abandoned, and sample() from a
- * timer (never per frame). `read` and `sent` are the source's running totals.
+ * timer (never per frame).
  */
 export class SocketDropMonitor {
   private readonly iface: string;
+  private readonly filters: readonly KernelFilter[];
   private readonly expected: number;
   private readonly procDir: string;
   private readonly clock: () => number;
@@ -211,12 +312,13 @@ export class SocketDropMonitor {
 
   constructor(opts: SocketDropMonitorOptions) {
     this.iface = opts.iface;
+    this.filters = opts.filters;
     this.expected = expectedReceivers(opts.filters, opts.errorFrames);
     this.procDir = opts.procDir ?? '/proc/net/can';
     this.clock = opts.clock ?? (() => performance.now());
     this.minIdleMs = opts.minIdleMs ?? 200;
     if (filtersOverlap(opts.filters)) {
-      this.unsupported = 'the kernel filters overlap (a frame matching two is counted twice but queued once), so the socket\'s losses cannot be derived';
+      this.unsupported = "the kernel filters overlap (a frame matching two is counted twice but queued once), so the socket's losses cannot be derived";
     }
   }
 
@@ -230,7 +332,7 @@ export class SocketDropMonitor {
     }
   }
 
-  opened(read: number, sent: number): void {
+  opened(t: SourceTotals): void {
     const before = this.before;
     this.before = undefined;
     this.cur = undefined;
@@ -242,14 +344,16 @@ export class SocketDropMonitor {
     } catch (e) {
       return void (this.reason = `${this.procDir} cannot be read: ${(e as Error).message}`);
     }
-    const id = identifyReceivers(before, after, this.expected, this.iface);
+    let id: { userdata?: string; keys?: ReceiverKey[]; lists: RcvListName[]; matches: number } | { reason: string };
+    if (after.some((r) => pointerHidden(r.userdata))) id = identifyByFilters(before, after, this.filters, this.iface);
+    else id = identifyReceivers(before, after, this.expected, this.iface);
     if ('reason' in id) return void (this.reason = id.reason);
     this.cur = {
       userdata: id.userdata,
+      keys: id.keys,
       lists: id.lists,
-      expected: this.expected,
-      read0: read,
-      sent0: sent,
+      read0: this.read(t, id.keys !== undefined),
+      sent0: t.sent,
       lastHanded: id.matches,
       lastRead: 0,
       lastAt: this.clock(),
@@ -261,7 +365,7 @@ export class SocketDropMonitor {
   }
 
   /** The socket is abandoned: whatever it still holds will never be read, so it counts as lost. */
-  closed(read: number, sent: number): void {
+  closed(t: SourceTotals): void {
     const c = this.cur;
     this.cur = undefined;
     this.before = undefined;
@@ -271,41 +375,29 @@ export class SocketDropMonitor {
       return;
     }
     const handed = this.handed(c);
-    if (handed === undefined) {
+    if (typeof handed === 'string') {
       this.prevLow += c.low;
       this.prevHighKnown = false;
       return;
     }
-    const d = handed - (read - c.read0);
-    this.prevLow += Math.max(c.low, d - (sent - c.sent0));
+    const d = handed - (this.read(t, c.keys !== undefined) - c.read0);
+    this.prevLow += Math.max(c.low, d - (t.sent - c.sent0));
     this.prevHigh += Math.max(d, c.low);
   }
 
-  sample(read: number, sent: number): void {
+  sample(t: SourceTotals): void {
     const c = this.cur;
     if (!c) return;
     const handed = this.handed(c);
     const now = this.clock();
-    if (handed === undefined) {
-      this.prevLow += c.low;
-      this.prevHighKnown = false;
-      this.cur = undefined;
-      this.reason = `this socket's kernel receivers on ${this.iface} are gone (interface removed?); losses since the last sample unknown`;
-      return;
-    }
-    const r = read - c.read0;
+    if (typeof handed === 'string') return this.stop(c, `${handed}; losses since the last sample unknown`);
+    const r = this.read(t, c.keys !== undefined) - c.read0;
     const d = handed - r;
     const idle = handed === c.lastHanded && r === c.lastRead && now - c.lastAt >= this.minIdleMs;
-    if (idle && d < 0) {
-      // Our socket's count can never be below what we read from it.
-      this.prevHighKnown = false;
-      this.prevLow += c.low;
-      this.cur = undefined;
-      this.reason = `the receivers taken for this socket counted fewer frames (${handed}) than it delivered (${r}): not this socket's; count stopped`;
-      return;
-    }
+    // Our socket's count can never be below what we read from it.
+    if (idle && d < 0) return this.stop(c, `the receivers taken for this socket counted fewer frames (${handed}) than it delivered (${r}): not this socket's; count stopped`);
     if (idle) {
-      c.low = Math.max(c.low, d - (sent - c.sent0));
+      c.low = Math.max(c.low, d - (t.sent - c.sent0));
       c.settledAt = now;
     }
     c.quiet = idle;
@@ -328,26 +420,49 @@ export class SocketDropMonitor {
     if (exact) note = 'exact: the socket was idle over the last sample period (nothing queued)';
     else if (c.settledAt === undefined) note = 'socket busy since it opened: min is a lower bound, max includes frames still queued';
     else note = `socket busy: min is exact as of the last idle moment ${((this.clock() - c.settledAt) / 1000).toFixed(0)} s ago, max includes frames still queued`;
+    if (c.keys) note += '; data frames only (socket addresses hidden: found by its filters)';
     if (max === undefined) note += '; max unknown since an earlier socket ended unobserved';
     return { min, max, exact, available: true, note };
   }
 
-  /** Sum of `matches` over our receivers, or undefined when they are not all there any more. */
-  private handed(c: Tracked): number | undefined {
+  /** Frames read that the tracked receivers can have handed: all, or data frames only. */
+  private read(t: SourceTotals, dataOnly: boolean): number {
+    return dataOnly ? t.read - t.errorRead : t.read;
+  }
+
+  private stop(c: Tracked, reason: string): void {
+    this.prevLow += c.low;
+    this.prevHighKnown = false;
+    this.cur = undefined;
+    this.reason = reason;
+  }
+
+  /** Sum of `matches` over our receivers, or why they cannot be counted any more. */
+  private handed(c: Tracked): number | string {
     let entries: KernelReceiver[];
     try {
       entries = readRawReceivers(this.iface, c.lists, this.procDir);
-    } catch {
-      return undefined;
+    } catch (e) {
+      return `${this.procDir} cannot be read: ${(e as Error).message}`;
     }
     let n = 0;
     let sum = 0;
+    if (c.keys) {
+      const want = new Set(c.keys.map(keyOf));
+      for (const e of entries) {
+        if (!want.has(keyOf(e))) continue;
+        n++;
+        sum += e.matches;
+      }
+      if (n === c.keys.length) return sum;
+      return n > c.keys.length ? `another socket on ${this.iface} registered this socket's filters (addresses hidden): its receivers cannot be told apart` : `this socket's kernel receivers on ${this.iface} are gone (interface removed?)`;
+    }
     for (const e of entries) {
       if (e.userdata !== c.userdata) continue;
       n++;
       sum += e.matches;
     }
-    return n === c.expected ? sum : undefined;
+    return n === this.expected ? sum : `this socket's kernel receivers on ${this.iface} are gone (interface removed?)`;
   }
 }
 

@@ -35,7 +35,7 @@ import { ThrottledLog } from '../runtime/logger.js';
 import { ConfigError } from '../runtime/errors.js';
 import { Backoff } from './backoff.js';
 import { BusStateTracker, CAN_ERR_FLAG, CAN_ERR_MASK, decodeCanError, describeCanError, type BusState } from './can_error.js';
-import { SocketDropMonitor, type SocketDropEstimate } from './socket_drops.js';
+import { SocketDropMonitor, addressesHidden, fingerprintFilters, type SocketDropEstimate, type SourceTotals } from './socket_drops.js';
 
 export type { BusState } from './can_error.js';
 
@@ -217,6 +217,9 @@ export class SocketCanSource {
   private readonly errorFrames: boolean;
   private readonly kernelStamps: boolean;
   private readonly filters: { id: number; mask: number; invert: boolean }[];
+  /** What the socket registers: `filters`, or without them, when the kernel hides socket
+   *  addresses, a split that passes every frame once and lets socket_drops.ts find our receivers. */
+  private readonly rxFilters: { id: number; mask: number; invert: boolean }[];
   private readonly linkPollMs: number;
   private readonly now: () => Time;
   private readonly logger: Logger;
@@ -277,12 +280,17 @@ export class SocketCanSource {
     this.backoff = new Backoff(minMs, maxMs);
     this.current = { iface: this.iface, up: false, busState: 'unknown', reason: 'not started' };
     this.dropPollMs = opts.socketDropsPollMs ?? 1000;
-    this.dropMonitor = new SocketDropMonitor({ iface: this.iface, filters: this.filters, errorFrames: this.errorFrames });
+    this.rxFilters = this.filters.length || this.dropPollMs <= 0 || !addressesHidden() ? this.filters : fingerprintFilters();
+    this.dropMonitor = new SocketDropMonitor({ iface: this.iface, filters: this.rxFilters, errorFrames: this.errorFrames });
   }
 
   /** Frames lost in this source's socket queue (bounds, exact when idle; see socket_drops.ts). */
   socketDrops(): SocketDropEstimate {
     return this.dropMonitor.estimate();
+  }
+
+  private totals(): SourceTotals {
+    return { read: this.readCount, errorRead: this.counters.errorFrames, sent: this.counters.sent };
   }
 
   /** The last state reported. */
@@ -294,7 +302,7 @@ export class SocketCanSource {
     if (this.running) return;
     this.running = true;
     this.linkTimer = setInterval(() => this.checkLink(), this.linkPollMs);
-    if (this.dropPollMs > 0) this.dropTimer = setInterval(() => this.dropMonitor.sample(this.readCount, this.counters.sent), this.dropPollMs);
+    if (this.dropPollMs > 0) this.dropTimer = setInterval(() => this.dropMonitor.sample(this.totals()), this.dropPollMs);
     this.attemptOpen();
   }
 
@@ -422,7 +430,7 @@ export class SocketCanSource {
     this.dropMonitor.beforeOpen();
     try {
       ch = loadAddon().createRawChannelWithOptions(this.iface, { timestamps: this.kernelStamps, non_block_send: true });
-      if (this.filters.length) ch.setRxFilters(this.filters);
+      if (this.rxFilters.length) ch.setRxFilters(this.rxFilters);
       ch.setErrorFilters(this.errorFrames ? CAN_ERR_MASK : 0);
       ch.addListener('onMessage', this.listenerFor(ch));
       ch.addListener('onStopped', () => this.onStopped(ch));
@@ -431,7 +439,7 @@ export class SocketCanSource {
       return this.openFailed(`opening ${this.iface} failed: ${(e as Error).message}`);
     }
     this.channel = ch;
-    this.dropMonitor.opened(this.readCount, this.counters.sent);
+    this.dropMonitor.opened(this.totals());
     this.backoff.reset();
     this.tracker.reset();
     if (isReopen) this.counters.reopens++;
@@ -472,7 +480,7 @@ export class SocketCanSource {
   private onStopped(ch: AddonChannel): void {
     if (ch !== this.channel) return; // our own stop()
     this.channel = undefined; // the addon is tearing it down itself; stop() would throw
-    this.dropMonitor.closed(this.readCount, this.counters.sent);
+    this.dropMonitor.closed(this.totals());
     const why = this.unusable(readLinkState(this.iface));
     this.lose(why ?? `${this.iface}: socket closed by the kernel`);
   }
@@ -481,7 +489,7 @@ export class SocketCanSource {
     const ch = this.channel;
     this.channel = undefined; // first, so the onStopped it fires is recognised as ours
     if (!ch) return;
-    this.dropMonitor.closed(this.readCount, this.counters.sent);
+    this.dropMonitor.closed(this.totals());
     try {
       ch.stop();
     } catch {

@@ -11,8 +11,12 @@ import {
   RCV_LISTS,
   SocketDropMonitor,
   filtersOverlap,
+  addressesHidden,
+  fingerprintFilters,
+  identifyByFilters,
   identifyReceivers,
   parseRcvlist,
+  receiverKey,
   readRawReceivers,
   receiveBufferWarning,
   type KernelFilter,
@@ -59,6 +63,80 @@ describe('identifyReceivers: the socket that appeared between two reads', () => 
   });
   it('kernel.kptr_restrict=2 prints zeros for every address: unavailable, naming the sysctl', () => {
     expect(identifyReceivers(read('before'), read('hidden'), 2, 'vcan0')).toMatchObject({ reason: expect.stringContaining('kernel.kptr_restrict') });
+  });
+});
+
+describe('receiverKey: where the kernel files a filter, as the captured lists show it', () => {
+  // candump's filters of the capture in struct can_filter form (candump sets CAN_EFF_FLAG on an
+  // 8-digit id and CAN_INV_FILTER for "~").
+  const read = RCV_LISTS.flatMap((l) => parseRcvlist(fixture('before', l), l)).filter((e) => e.device === 'vcan0' && e.list !== 'err');
+  it.each([
+    [{ id: 0x123, mask: 0x7ff, invert: false }],
+    [{ id: 0x123, mask: 0xc00007ff, invert: false }],
+    [{ id: 0x92345678, mask: 0xdfffffff, invert: false }],
+    [{ id: 0x100, mask: 0x700, invert: true }],
+  ])('%o', (f) => {
+    const k = receiverKey(f);
+    expect(read.filter((e) => e.list === k.list && e.canId === k.canId && e.mask === k.mask)).toHaveLength(1);
+  });
+  it('no filter: the "all" list', () => {
+    expect(receiverKey({ id: 0, mask: 0, invert: false })).toEqual({ list: 'all', canId: 0, mask: 0 });
+    expect(parseRcvlist(fixture('after', 'all'), 'all').filter((e) => e.device === 'vcan0')[0]).toMatchObject({ canId: 0, mask: 0 });
+  });
+});
+
+describe('identifyByFilters (addresses hidden)', () => {
+  const read = (set: string) => RCV_LISTS.flatMap((l) => parseRcvlist(fixture(set, l), l)).filter((e) => e.device === 'vcan0');
+  it('the one new "all" receiver on vcan0 in the kptr_restrict=2 capture', () => {
+    expect(identifyByFilters(read('before'), read('hidden'), [], 'vcan0')).toEqual({ keys: [{ list: 'all', canId: 0, mask: 0 }], lists: ['all'], matches: 2 });
+  });
+  it('a filter another socket already has: refused', () => {
+    expect(identifyByFilters(read('before'), read('hidden'), [{ id: 0x123, mask: 0x7ff, invert: false }], 'vcan0')).toMatchObject({ reason: expect.stringContaining('already has the filter fil:291:2047') });
+  });
+});
+
+describe('fingerprintFilters pass every frame exactly once', () => {
+  const EFF = 0x80000000;
+  const RTR = 0x40000000;
+  it('for 20 random draws, over every 11-bit id with and without EFF and RTR', () => {
+    let seed = 3;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+    const seen = new Set<string>();
+    for (let n = 0; n < 20; n++) {
+      const fs = fingerprintFilters(random);
+      seen.add(JSON.stringify(fs));
+      expect(fs).toHaveLength(4);
+      expect(filtersOverlap(fs)).toBe(false);
+      let notOnce = 0;
+      for (let id = 0; id < 0x800; id++) {
+        for (const flags of [0, RTR, EFF, EFF | RTR]) {
+          const frame = (id | flags) >>> 0;
+          if (fs.filter((f) => ((frame & f.mask) >>> 0) === f.id).length !== 1) notOnce++;
+        }
+      }
+      expect(notOnce).toBe(0);
+      expect(fs.every((f) => receiverKey(f).list === 'fil')).toBe(true);
+    }
+    expect(seen.size).toBeGreaterThan(5);
+  });
+});
+
+describe('addressesHidden follows lib/vsprintf.c restricted_pointer()', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const setup = (restrict: number, capEff: string, uid = '1000\t1000\t1000\t1000') => {
+    const d = mkdtempSync(join(tmpdir(), 'vil-kptr-'));
+    dirs.push(d);
+    writeFileSync(join(d, 'kptr_restrict'), `${restrict}\n`);
+    writeFileSync(join(d, 'status'), `Name:\tnode\nUid:\t${uid}\nGid:\t1000\t1000\t1000\t1000\nCapEff:\t${capEff}\n`);
+    return addressesHidden(d, join(d, 'status'));
+  };
+  it('0: hashed, shown; 2: hidden; 1: shown only with CAP_SYSLOG (bit 34) and real = effective ids', () => {
+    expect(setup(0, '0000000000000000')).toBe(false);
+    expect(setup(2, '000001ffffffffff')).toBe(true);
+    expect(setup(1, '0000000000000000')).toBe(true);
+    expect(setup(1, '0000000400000000')).toBe(false);
+    expect(setup(1, '0000000400000000', '1000\t0\t0\t0')).toBe(true);
   });
 });
 
@@ -130,31 +208,31 @@ describe('SocketDropMonitor over a /proc/net/can made of the captures', () => {
     put(dir, 'before');
     m.beforeOpen();
     put(dir, 'after'); // 2 handed at open
-    m.opened(100, 0); // the source had read 100 frames from earlier sockets
+    m.opened({ read: 100, errorRead: 0, sent: 0 }); // the source had read 100 frames from earlier sockets
     expect(m.estimate()).toMatchObject({ available: true, min: 0, max: 2, exact: false });
     t = 1000;
-    m.sample(101, 0); // read 1 of the 2
+    m.sample({ read: 101, errorRead: 0, sent: 0 }); // read 1 of the 2
     expect(m.estimate()).toMatchObject({ min: 0, max: 1, exact: false, note: expect.stringContaining('busy since it opened') });
     t = 2000;
-    m.sample(102, 0);
+    m.sample({ read: 102, errorRead: 0, sent: 0 });
     t = 3000;
-    m.sample(102, 0); // nothing handed or read for a period: idle
+    m.sample({ read: 102, errorRead: 0, sent: 0 }); // nothing handed or read for a period: idle
     expect(m.estimate()).toMatchObject({ min: 0, max: 0, exact: true, note: expect.stringMatching(/^exact/) });
     put(dir, 'after', 1002); // a burst: 1000 handed, 300 read so far
     t = 4000;
-    m.sample(402, 0);
+    m.sample({ read: 402, errorRead: 0, sent: 0 });
     expect(m.estimate()).toMatchObject({ min: 0, max: 700, exact: false, note: expect.stringContaining('last idle moment 1 s ago') });
     t = 5000;
-    m.sample(402, 0);
+    m.sample({ read: 402, errorRead: 0, sent: 0 });
     expect(m.estimate()).toMatchObject({ min: 700, max: 700, exact: true });
     put(dir, 'after', 1007); // 5 own frames looped back, discarded by raw_rcv()
     t = 6000;
-    m.sample(402, 5);
+    m.sample({ read: 402, errorRead: 0, sent: 5 });
     t = 7000;
-    m.sample(402, 5);
+    m.sample({ read: 402, errorRead: 0, sent: 5 });
     expect(m.estimate()).toMatchObject({ min: 700, max: 705, exact: false });
     put(dir, 'after', 1017); // 10 more handed, never read: the socket is closed with them queued
-    m.closed(402, 5);
+    m.closed({ read: 402, errorRead: 0, sent: 5 });
     expect(m.estimate()).toMatchObject({ available: false, min: 710, max: undefined, note: expect.stringContaining('socket closed') });
   });
 
@@ -165,14 +243,14 @@ describe('SocketDropMonitor over a /proc/net/can made of the captures', () => {
     m.beforeOpen();
     put(dir, 'after');
     t = 0;
-    m.opened(0, 0);
+    m.opened({ read: 0, errorRead: 0, sent: 0 });
     t = 50;
-    m.sample(2, 0);
+    m.sample({ read: 2, errorRead: 0, sent: 0 });
     t = 100;
-    m.sample(2, 0);
+    m.sample({ read: 2, errorRead: 0, sent: 0 });
     expect(m.estimate().exact).toBe(false);
     t = 400;
-    m.sample(2, 0);
+    m.sample({ read: 2, errorRead: 0, sent: 0 });
     expect(m.estimate()).toMatchObject({ exact: true, min: 0, max: 0 });
   });
 
@@ -183,10 +261,10 @@ describe('SocketDropMonitor over a /proc/net/can made of the captures', () => {
     m.beforeOpen();
     put(dir, 'after');
     t = 0;
-    m.opened(0, 0);
+    m.opened({ read: 0, errorRead: 0, sent: 0 });
     put(dir, 'after', undefined, true);
     t = 1000;
-    m.sample(0, 0);
+    m.sample({ read: 0, errorRead: 0, sent: 0 });
     expect(m.estimate()).toMatchObject({ available: false, min: 0, max: undefined, note: expect.stringContaining('are gone') });
   });
 
@@ -197,35 +275,55 @@ describe('SocketDropMonitor over a /proc/net/can made of the captures', () => {
     m.beforeOpen();
     put(dir, 'after');
     t = 0;
-    m.opened(0, 0);
+    m.opened({ read: 0, errorRead: 0, sent: 0 });
     t = 1000;
-    m.sample(5, 0);
+    m.sample({ read: 5, errorRead: 0, sent: 0 });
     t = 2000;
-    m.sample(5, 0);
+    m.sample({ read: 5, errorRead: 0, sent: 0 });
     expect(m.estimate()).toMatchObject({ available: false, note: expect.stringContaining('not this socket') });
   });
 
-  it('hidden addresses or overlapping filters: unavailable with the reason', () => {
+  it('hidden addresses (kptr_restrict 2): found by its filter instead, counting data frames only', () => {
     const dir = fakeProc();
     const m = make(dir);
     put(dir, 'before');
     m.beforeOpen();
+    put(dir, 'hidden'); // the second candump's "all" receiver (0, 0) is the only one on vcan0
+    t = 0;
+    m.opened({ read: 10, errorRead: 4, sent: 0 });
+    expect(m.estimate()).toMatchObject({ available: true, max: 2, note: expect.stringContaining('data frames only') });
+    t = 1000;
+    m.sample({ read: 13, errorRead: 5, sent: 0 }); // 2 data frames and an error frame read
+    t = 2000;
+    m.sample({ read: 13, errorRead: 5, sent: 0 });
+    expect(m.estimate()).toMatchObject({ exact: true, min: 0, max: 0 });
+  });
+
+  it('hidden addresses and another socket already on our filter: unavailable, naming kptr_restrict', () => {
+    const dir = fakeProc();
+    const m = make(dir);
     put(dir, 'hidden');
-    m.opened(0, 0);
+    m.beforeOpen();
+    m.opened({ read: 0, errorRead: 0, sent: 0 });
     expect(m.estimate()).toMatchObject({ available: false, max: undefined, note: expect.stringContaining('kernel.kptr_restrict') });
+  });
+
+  it('overlapping filters: unavailable with the reason', () => {
+    const dir = fakeProc();
+    put(dir, 'before');
     const o = make(dir, [
       { id: 0x100, mask: 0x700, invert: false },
       { id: 0x120, mask: 0x7f0, invert: false },
     ]);
     o.beforeOpen();
-    o.opened(0, 0);
+    o.opened({ read: 0, errorRead: 0, sent: 0 });
     expect(o.estimate().note).toMatch(/^unavailable: the kernel filters overlap/);
   });
 
   it('no /proc/net/can: unavailable, naming the path', () => {
     const m = new SocketDropMonitor({ iface: 'vcan0', filters: [], errorFrames: false, procDir: '/nonexistent/can' });
     m.beforeOpen();
-    m.opened(0, 0);
+    m.opened({ read: 0, errorRead: 0, sent: 0 });
     expect(m.estimate()).toMatchObject({ available: false, note: expect.stringContaining('/nonexistent/can cannot be read') });
   });
 });

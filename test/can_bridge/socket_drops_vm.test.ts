@@ -3,8 +3,9 @@
 // vcan2 with overlapping kernel filters), cangen sends 10,000 frames back to back, and candump -d
 // listens on vcan0 from before the node starts. The judges: candump's frames plus the drops the
 // kernel reports on candump's own socket (SO_RXQ_OVFL) make the 10,000 cangen sent, and the
-// kernel's /proc/net/can/rcvlist_all shows how many frames it handed to each socket. Run twice:
-// at Linux's default net.core.rmem_default (212,992 bytes: frames are lost) and at 16 MiB (none).
+// kernel's /proc/net/can/rcvlist_* show how many frames it handed to each socket. Runs at Linux's
+// default net.core.rmem_default (212,992 bytes: frames are lost), at 16 MiB (none), and at the
+// default with kernel.kptr_restrict=2 (no socket addresses: receivers found by their filters).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeScriptInCanVm, vmResult } from '../helpers/canvm.js';
 import { parseRcvlist } from '../../nodes/can_bridge/socket_drops.js';
@@ -32,8 +33,8 @@ interface DropsResult {
 
 const COUNT = 10_000;
 const LINUX_DEFAULT_RMEM = 212_992;
-const run = async (rmem: number) => {
-  const out = await nodeScriptInCanVm('socket_drops.ts', [String(COUNT)], { rmem, timeoutSec: 200 });
+const run = async (rmem: number, hidden = false) => {
+  const out = await nodeScriptInCanVm('socket_drops.ts', [String(COUNT), ...(hidden ? ['hidden'] : [])], { rmem, timeoutSec: 200 });
   return { r: vmResult<DropsResult>(out), stderr: out.stderr };
 };
 /** Frames the kernel handed to each CAN_RAW socket's "all" receiver on vcan0, by socket. */
@@ -44,16 +45,18 @@ describe('socket queue drops on /diagnostics (User-mode Linux VM, can_bridge nod
   let smallErr: string;
   let big: DropsResult;
   let bigErr: string;
+  let hidden: DropsResult;
   beforeAll(async () => {
     ({ r: small, stderr: smallErr } = await run(LINUX_DEFAULT_RMEM));
     ({ r: big, stderr: bigErr } = await run(16 * 1024 * 1024));
-    for (const [name, r] of [['212,992 B', small], ['16 MiB', big]] as const) {
+    ({ r: hidden } = await run(LINUX_DEFAULT_RMEM, true));
+    for (const [name, r] of [['212,992 B', small], ['16 MiB', big], ['212,992 B, kptr_restrict 2', hidden]] as const) {
       console.log(
         `socket drops, rmem_default ${name}: node read ${r.burstRaw}/${r.count}, socket_drops ${r.after.socket_drops_min}..${r.after.socket_drops_max}; ` +
           `candump ${r.candumpFrames} + ${r.candumpTotalDrops} dropped (SO_RXQ_OVFL); vcan0 rx_packets +${r.rxPacketsDelta}`,
       );
     }
-  }, 500_000);
+  }, 700_000);
 
   it('runs at the rmem_default asked for; the kernel shows socket addresses (kptr_restrict 0), so the node finds its receivers', () => {
     expect(small.rmemDefault).toBe(LINUX_DEFAULT_RMEM);
@@ -110,8 +113,27 @@ describe('socket queue drops on /diagnostics (User-mode Linux VM, can_bridge nod
     for (const r of [small, big]) {
       expect(r.vcan1).toMatchObject({ socket_drops_min: '0', socket_drops_max: '0' });
       expect(String(r.vcan1.socket_drops_note)).toMatch(/^exact/);
-      expect(r.vcan2.socket_drops_max).toBe('unknown');
+      expect(r.vcan2).toMatchObject({ socket_drops_min: 'unknown', socket_drops_max: 'unknown' });
       expect(String(r.vcan2.socket_drops_note)).toMatch(/^unavailable: the kernel filters overlap/);
     }
+  });
+
+  it('kptr_restrict 2 (addresses printed as zeros): found by its filters, socket_drops = 10,000 − frames received; candump accounts for 10,000', () => {
+    expect(hidden.kptrRestrict).toBe(2);
+    expect(parseRcvlist(hidden.kernelAfter.all, 'all').every((e) => /^0+$/.test(e.userdata))).toBe(true);
+    expect(hidden.burstRaw).toBeLessThan(COUNT);
+    const lost = COUNT - hidden.burstRaw;
+    expect(hidden.after).toMatchObject({ socket_drops_min: String(lost), socket_drops_max: String(lost) });
+    expect(String(hidden.after.socket_drops_note)).toMatch(/^exact: .*data frames only \(socket addresses hidden/);
+    expect(hidden.candumpFrames + hidden.candumpTotalDrops).toBe(COUNT);
+    // the node registered a split of the id space (4 filters in rx_fil) instead of "all"; the
+    // kernel handed it every frame exactly once: 10,000 plus the sentinel
+    const fil = (text: string) => parseRcvlist(text, 'fil').filter((e) => e.device === 'vcan0');
+    expect(fil(hidden.kernelAfter.fil)).toHaveLength(4);
+    const sum = (text: string) => fil(text).reduce((a, e) => a + e.matches, 0);
+    expect(sum(hidden.kernelAfter.fil) - sum(hidden.kernelBefore.fil)).toBe(COUNT + hidden.sentinels);
+    // vcan1's configured filters are its fingerprint; vcan2's overlap
+    expect(String(hidden.vcan1.socket_drops_note)).toMatch(/^exact/);
+    expect(String(hidden.vcan2.socket_drops_note)).toMatch(/^unavailable: the kernel filters overlap/);
   });
 });

@@ -6,7 +6,9 @@
 // frames back to back; candump's frames plus the drops the kernel reports on its own socket
 // (SO_RXQ_OVFL, "DROPCOUNT ... (total drops N)") must make COUNT. A sentinel frame after the
 // burst makes candump report its final drop count and gives the node's count an idle moment.
-// Usage: socket_drops.ts [count]   (net.core.rmem_default is the harness's VIL_CANVM_RMEM)
+// With "hidden", kernel.kptr_restrict=2 first: /proc/net/can prints no socket addresses, and the
+// node finds its receivers by their filters (a fingerprint split on vcan0), data frames only.
+// Usage: socket_drops.ts [count] [hidden]   (net.core.rmem_default is the harness's VIL_CANVM_RMEM)
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLocalContext } from '../../nodes/runtime/local/context.js';
@@ -21,12 +23,14 @@ import { LineTool, main, must, result, sleep, waitFor } from './vm_util.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const COUNT = Number(process.argv[2] ?? 10_000);
+const HIDDEN = process.argv[3] === 'hidden';
 const ALL: QosSettings = { reliability: 'reliable', durability: 'volatile', history: 'keep_all', depth: 0 };
 const sysfs = (iface: string, stat: string) => Number(readFileSync(`/sys/class/net/${iface}/statistics/${stat}`, 'utf8'));
 /** The kernel's receiver lists as they are (net/can/proc.c). */
 const rcvlists = () => Object.fromEntries(RCV_LISTS.map((l) => [l, readFileSync(`/proc/net/can/rcvlist_${l}`, 'utf8')]));
 
 main(async () => {
+  if (HIDDEN) await must('sysctl', '-q', '-w', 'kernel.kptr_restrict=2');
   await must('ip', 'link', 'add', 'vcan2', 'type', 'vcan');
   await must('ip', 'link', 'set', 'vcan2', 'up');
   const dir = mkdtempSync('/tmp/socket-drops-');
