@@ -37,7 +37,7 @@ async function latency(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vil-bench-'));
   const pty = new PtyPair(join(dir, 'tty'), join(dir, 'feed'));
   await pty.start();
-  const ctx = createLocalContext(parseRosArgs(['--ros-args', '-p', `port:=${pty.device}`, '-p', 'rtcm_topic:=']));
+  const ctx = createLocalContext(parseRosArgs(['--ros-args', '-p', `port:=${pty.device}`]));
   const nodes = await startNodes(ctx, [rtkSerialNode]);
   const probe = ctx.createNode('probe');
   let delivered = 0;
