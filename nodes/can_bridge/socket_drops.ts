@@ -27,17 +27,17 @@
 // real (kptr_restrict 1 with CAP_SYSLOG) or as zeros (otherwise: e.g. Ubuntu's default
 // kptr_restrict 1 for a process without CAP_SYSLOG). Two ways, chosen by what the kernel shows:
 // - by address: the set of raw receivers on the interface is read just before the socket is
-//   created and again once it is bound with its filters: the one new userdata is ours, if exactly
-//   one appeared and it has as many receivers as we registered (one per filter, one "all" without
-//   filters, one for error frames).
+//   created and again once it is bound with its filters: ours is the new userdata whose receivers
+//   are exactly the ones we registered (one per filter or "all" without filters, plus one for error
+//   frames), if exactly one new userdata has them.
 // - by filter (addresses hidden): our data receivers are the entries whose list, stored id and
 //   mask are those of our filters, if no other socket on the interface has any of them, before or
 //   at a sample. Without configured filters the source then registers a split of the id space
 //   that matches every frame exactly once but no other program is likely to use
 //   (fingerprintFilters()). The error-frame receiver (mask CAN_ERR_MASK, common to all) is left
 //   out: error frames are not counted in this mode.
-// Anything else (another program opening a CAN socket on the interface in the same instant,
-// another socket with our filters, a reused address) leaves the count unavailable for this
+// Anything else (another program opening a socket with the same filters on the interface in the
+// same instant, another socket with our filters while addresses are hidden, a reused address) leaves the count unavailable for this
 // socket, with the reason, rather than guessing. A sample where `handed` is below `read` at an
 // idle moment cannot be our socket: the count is dropped then too.
 //
@@ -146,27 +146,6 @@ export function filtersOverlap(filters: readonly KernelFilter[]): boolean {
   return false;
 }
 
-/** Which receivers a CAN_RAW socket registers for these settings (raw_enable_allfilters()). */
-export function expectedReceivers(filters: readonly KernelFilter[], errorFrames: boolean): number {
-  return Math.max(filters.length, 1) + (errorFrames ? 1 : 0);
-}
-
-export type Identified = { userdata: string; lists: RcvListName[]; matches: number } | { reason: string };
-
-/** Our socket's receivers: the one userdata among `after` that `before` did not have. */
-export function identifyReceivers(before: readonly KernelReceiver[], after: readonly KernelReceiver[], expected: number, device: string): Identified {
-  if (after.some((r) => pointerHidden(r.userdata))) {
-    return { reason: `the kernel hides socket addresses in /proc/net/can (kernel.kptr_restrict; CAP_SYSLOG shows them), so this socket's receivers on ${device} cannot be told apart` };
-  }
-  const old = new Set(before.map((r) => r.userdata));
-  const fresh = [...new Set(after.map((r) => r.userdata).filter((u) => !old.has(u)))];
-  if (fresh.length === 0) return { reason: `no new CAN_RAW receiver appeared on ${device} when the socket opened (address reused?)` };
-  if (fresh.length > 1) return { reason: `${fresh.length} CAN_RAW sockets opened on ${device} at the same moment; cannot tell which is this one` };
-  const mine = after.filter((r) => r.userdata === fresh[0]);
-  if (mine.length !== expected) return { reason: `the new socket on ${device} has ${mine.length} kernel receivers, ${expected} expected` };
-  return { userdata: fresh[0], lists: [...new Set(mine.map((r) => r.list))], matches: mine.reduce((s, r) => s + r.matches, 0) };
-}
-
 /** Where the kernel keeps a filter and what it stores (find_rcv_list() in net/can/af_can.c). */
 export interface ReceiverKey {
   list: RcvListName;
@@ -190,6 +169,39 @@ export function receiverKey(f: KernelFilter): ReceiverKey {
 }
 
 const keyOf = (k: { list: RcvListName; canId: number; mask: number }) => `${k.list}:${k.canId >>> 0}:${k.mask >>> 0}`;
+
+const CAN_ERR_MASK = 0x1fffffff;
+
+/** The receivers a CAN_RAW socket registers (raw_enable_allfilters(): one per filter, the
+ *  default "all" without filters, and the error mask). */
+export function expectedKeys(filters: readonly KernelFilter[], errorFrames: boolean): ReceiverKey[] {
+  const keys = filters.length ? filters.map(receiverKey) : [{ list: 'all' as const, canId: 0, mask: 0 }];
+  return errorFrames ? [...keys, { list: 'err', canId: 0, mask: CAN_ERR_MASK }] : keys;
+}
+
+const sameKeys = (rs: readonly { list: RcvListName; canId: number; mask: number }[], want: readonly ReceiverKey[]) =>
+  rs.length === want.length && rs.map(keyOf).sort().join() === want.map(keyOf).sort().join();
+
+export type Identified = { userdata: string; lists: RcvListName[]; matches: number } | { reason: string };
+
+/**
+ * Our socket's receivers by address: among the userdata values that `after` has and `before` had
+ * not, the one whose receivers are exactly the ones we registered (so a program that opened a
+ * socket at the same moment with other filters is told apart).
+ */
+export function identifyReceivers(before: readonly KernelReceiver[], after: readonly KernelReceiver[], keys: readonly ReceiverKey[], device: string): Identified {
+  if (after.some((r) => pointerHidden(r.userdata))) {
+    return { reason: `the kernel hides socket addresses in /proc/net/can (kernel.kptr_restrict; CAP_SYSLOG shows them), so this socket's receivers on ${device} cannot be told apart` };
+  }
+  const old = new Set(before.map((r) => r.userdata));
+  const fresh = [...new Set(after.map((r) => r.userdata).filter((u) => !old.has(u)))];
+  if (fresh.length === 0) return { reason: `no new CAN_RAW receiver appeared on ${device} when the socket opened (address reused?)` };
+  const match = fresh.filter((u) => sameKeys(after.filter((r) => r.userdata === u), keys));
+  if (match.length === 0) return { reason: `the socket(s) that appeared on ${device} have other kernel receivers than this one registered` };
+  if (match.length > 1) return { reason: `${match.length} CAN_RAW sockets with the same filters opened on ${device} at the same moment; cannot tell which is this one` };
+  const mine = after.filter((r) => r.userdata === match[0]);
+  return { userdata: match[0], lists: [...new Set(mine.map((r) => r.list))], matches: mine.reduce((sum, r) => sum + r.matches, 0) };
+}
 
 /** Our data receivers among `after`, by their filters: none of them may be shared. */
 export function identifyByFilters(before: readonly KernelReceiver[], after: readonly KernelReceiver[], filters: readonly KernelFilter[], device: string): { keys: ReceiverKey[]; lists: RcvListName[]; matches: number } | { reason: string } {
@@ -287,6 +299,8 @@ export interface SocketDropMonitorOptions {
   clock?: () => number;
   /** Shortest gap between two samples that may call the socket idle (default 200 ms). */
   minIdleMs?: number;
+  /** Set: not measured, for this reason. */
+  disabled?: string;
 }
 
 /**
@@ -297,7 +311,7 @@ export interface SocketDropMonitorOptions {
 export class SocketDropMonitor {
   private readonly iface: string;
   private readonly filters: readonly KernelFilter[];
-  private readonly expected: number;
+  private readonly keys: ReceiverKey[];
   private readonly procDir: string;
   private readonly clock: () => number;
   private readonly minIdleMs: number;
@@ -313,11 +327,12 @@ export class SocketDropMonitor {
   constructor(opts: SocketDropMonitorOptions) {
     this.iface = opts.iface;
     this.filters = opts.filters;
-    this.expected = expectedReceivers(opts.filters, opts.errorFrames);
+    this.keys = expectedKeys(opts.filters, opts.errorFrames);
     this.procDir = opts.procDir ?? '/proc/net/can';
     this.clock = opts.clock ?? (() => performance.now());
     this.minIdleMs = opts.minIdleMs ?? 200;
-    if (filtersOverlap(opts.filters)) {
+    if (opts.disabled) this.unsupported = opts.disabled;
+    else if (filtersOverlap(opts.filters)) {
       this.unsupported = "the kernel filters overlap (a frame matching two is counted twice but queued once), so the socket's losses cannot be derived";
     }
   }
@@ -346,7 +361,7 @@ export class SocketDropMonitor {
     }
     let id: { userdata?: string; keys?: ReceiverKey[]; lists: RcvListName[]; matches: number } | { reason: string };
     if (after.some((r) => pointerHidden(r.userdata))) id = identifyByFilters(before, after, this.filters, this.iface);
-    else id = identifyReceivers(before, after, this.expected, this.iface);
+    else id = identifyReceivers(before, after, this.keys, this.iface);
     if ('reason' in id) return void (this.reason = id.reason);
     this.cur = {
       userdata: id.userdata,
@@ -462,7 +477,7 @@ export class SocketDropMonitor {
       n++;
       sum += e.matches;
     }
-    return n === this.expected ? sum : `this socket's kernel receivers on ${this.iface} are gone (interface removed?)`;
+    return n === this.keys.length ? sum : `this socket's kernel receivers on ${this.iface} are gone (interface removed?)`;
   }
 }
 

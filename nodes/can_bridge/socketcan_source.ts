@@ -281,7 +281,12 @@ export class SocketCanSource {
     this.current = { iface: this.iface, up: false, busState: 'unknown', reason: 'not started' };
     this.dropPollMs = opts.socketDropsPollMs ?? 1000;
     this.rxFilters = this.filters.length || this.dropPollMs <= 0 || !addressesHidden() ? this.filters : fingerprintFilters();
-    this.dropMonitor = new SocketDropMonitor({ iface: this.iface, filters: this.rxFilters, errorFrames: this.errorFrames });
+    this.dropMonitor = new SocketDropMonitor({
+      iface: this.iface,
+      filters: this.rxFilters,
+      errorFrames: this.errorFrames,
+      disabled: this.dropPollMs > 0 ? undefined : 'not sampled (socketDropsPollMs 0)',
+    });
   }
 
   /** Frames lost in this source's socket queue (bounds, exact when idle; see socket_drops.ts). */

@@ -12,6 +12,7 @@ import {
   SocketDropMonitor,
   filtersOverlap,
   addressesHidden,
+  expectedKeys,
   fingerprintFilters,
   identifyByFilters,
   identifyReceivers,
@@ -51,18 +52,25 @@ describe('parseRcvlist reads /proc/net/can/rcvlist_* as Linux 6.1 prints it', ()
 
 describe('identifyReceivers: the socket that appeared between two reads', () => {
   const read = (set: string) => RCV_LISTS.flatMap((l) => parseRcvlist(fixture(set, l), l)).filter((e) => e.device === 'vcan0');
+  const noFilterWithErrors = expectedKeys([], true);
   it('the second candump (no filter + error frames): its address, lists all and err, what it was handed', () => {
-    expect(identifyReceivers(read('before'), read('after'), 2, 'vcan0')).toEqual({ userdata: CANDUMP_B, lists: ['all', 'err'], matches: 2 });
+    expect(noFilterWithErrors).toEqual([
+      { list: 'all', canId: 0, mask: 0 },
+      { list: 'err', canId: 0, mask: 0x1fffffff },
+    ]);
+    expect(identifyReceivers(read('before'), read('after'), noFilterWithErrors, 'vcan0')).toEqual({ userdata: CANDUMP_B, lists: ['all', 'err'], matches: 2 });
   });
-  it('a receiver count other than expected is refused, not guessed', () => {
-    expect(identifyReceivers(read('before'), read('after'), 1, 'vcan0')).toEqual({ reason: 'the new socket on vcan0 has 2 kernel receivers, 1 expected' });
+  it('two sockets new at once: told apart by their receivers (the first candump has five filters)', () => {
+    expect(identifyReceivers([], read('after'), noFilterWithErrors, 'vcan0')).toEqual({ userdata: CANDUMP_B, lists: ['all', 'err'], matches: 2 });
   });
-  it('nothing new, or two new sockets at once: unavailable', () => {
-    expect(identifyReceivers(read('after'), read('after'), 2, 'vcan0')).toMatchObject({ reason: expect.stringContaining('no new CAN_RAW receiver') });
-    expect(identifyReceivers([], read('after'), 2, 'vcan0')).toMatchObject({ reason: expect.stringContaining('2 CAN_RAW sockets opened on vcan0 at the same moment') });
+  it('receivers other than ours, nothing new, or two new sockets alike: refused, not guessed', () => {
+    expect(identifyReceivers(read('before'), read('after'), expectedKeys([], false), 'vcan0')).toMatchObject({ reason: expect.stringContaining('other kernel receivers') });
+    expect(identifyReceivers(read('after'), read('after'), noFilterWithErrors, 'vcan0')).toMatchObject({ reason: expect.stringContaining('no new CAN_RAW receiver') });
+    const twin = read('after').filter((e) => e.userdata === CANDUMP_B).map((e) => ({ ...e, userdata: '00000000feedf00d' }));
+    expect(identifyReceivers(read('before'), [...read('after'), ...twin], noFilterWithErrors, 'vcan0')).toMatchObject({ reason: expect.stringContaining('2 CAN_RAW sockets with the same filters') });
   });
-  it('kernel.kptr_restrict=2 prints zeros for every address: unavailable, naming the sysctl', () => {
-    expect(identifyReceivers(read('before'), read('hidden'), 2, 'vcan0')).toMatchObject({ reason: expect.stringContaining('kernel.kptr_restrict') });
+  it('kernel.kptr_restrict=2 prints zeros for every address: unavailable by address, naming the sysctl', () => {
+    expect(identifyReceivers(read('before'), read('hidden'), noFilterWithErrors, 'vcan0')).toMatchObject({ reason: expect.stringContaining('kernel.kptr_restrict') });
   });
 });
 

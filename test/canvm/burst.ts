@@ -4,7 +4,7 @@
 // Usage: burst.ts [count]
 import { readFileSync } from 'node:fs';
 import { SocketCanSource, type CanFrame } from '../../nodes/can_bridge/socketcan_source.js';
-import { LineTool, logger, main, must, result, syncProbe, waitFor, wallClock } from './vm_util.js';
+import { LineTool, logger, main, must, rawSocketsBound, result, syncProbe, waitFor, wallClock } from './vm_util.js';
 
 const COUNT = Number(process.argv[2] ?? 10_000);
 const BURST_ID = 0x42a;
@@ -36,6 +36,9 @@ main(async () => {
       state() {},
     },
   );
+  // candump's socket first, so that the source's is the only one appearing when it opens
+  // (socket_drops.ts tells same-filter sockets opened at the same instant apart by address only).
+  await rawSocketsBound('vcan0', 1);
   source.start();
   await syncProbe('vcan0', PROBE, [() => probes > 0, () => candump.lines.length > 0]);
   const candumpBefore = candump.lines.length;
@@ -56,7 +59,9 @@ main(async () => {
     return still > 250;
   }, 60_000);
   // The socket's own loss count once it is settled (socket_drops.ts: exact at an idle sample).
-  await waitFor('socket drop count settled', () => source.socketDrops().exact, 20_000);
+  await waitFor('socket drop count settled', () => source.socketDrops().exact, 20_000).catch((e: Error) => {
+    throw new Error(`${e.message}: ${source.socketDrops().note}`);
+  });
   const socketDrops = source.socketDrops();
   const lines = await candump.stop();
   source.stop();

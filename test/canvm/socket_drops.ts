@@ -19,7 +19,7 @@ import { canBridgeNode, type CanBridgeRunning } from '../../nodes/can_bridge/mai
 import type { CanMsgsFrame } from '../../nodes/can_bridge/raw_frames.js';
 import { RCV_LISTS } from '../../nodes/can_bridge/socket_drops.js';
 import type { DiagnosticArrayMsg } from '../../nodes/runtime/diagnostics.js';
-import { LineTool, main, must, result, sleep, waitFor } from './vm_util.js';
+import { LineTool, main, must, rawSocketsBound, result, sleep, waitFor } from './vm_util.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const COUNT = Number(process.argv[2] ?? 10_000);
@@ -47,7 +47,7 @@ decoded:
   );
   // The judge, bound before the node's sockets exist.
   const candump = new LineTool('candump', ['-d', '-L', 'vcan0']);
-  await sleep(300);
+  await rawSocketsBound('vcan0', 1);
 
   const ctx = createLocalContext(parseRosArgs(['--ros-args', '--log-level', 'warn', '-p', `config_file:=${config}`]));
   const probe = ctx.createNode('probe');
@@ -73,7 +73,9 @@ decoded:
     await sleep(100);
   }
   // An idle moment so the count is settled before the burst.
-  await waitFor('settled before the burst', () => String(diag('vcan0').socket_drops_note).startsWith('exact'), 20_000);
+  await waitFor('settled before the burst', () => String(diag('vcan0').socket_drops_note).startsWith('exact'), 20_000).catch((e: Error) => {
+    throw new Error(`${e.message}: ${diag('vcan0').socket_drops_note}`);
+  });
   const before = diag('vcan0');
   const kernelBefore = rcvlists();
   const rxPacketsBefore = sysfs('vcan0', 'rx_packets');

@@ -3,6 +3,7 @@
 // processes without blocking the event loop (the SocketCAN source under test shares it), and
 // hand their observations back as one "RESULT {json}" line on stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Time } from '../../nodes/runtime/ros.js';
 import { secondsToTime } from '../../nodes/runtime/ros.js';
@@ -85,6 +86,13 @@ export async function syncProbe(iface: string, probe: string, seen: (() => boole
     await must('cansend', iface, probe);
     await sleep(100);
   }
+}
+
+/** Waits until `n` CAN_RAW sockets without filters are bound to `iface` (a listener started in the
+ *  background has bound its socket), from the kernel's /proc/net/can/rcvlist_all. */
+export async function rawSocketsBound(iface: string, n: number): Promise<void> {
+  const count = () => readFileSync('/proc/net/can/rcvlist_all', 'utf8').split('\n').filter((l) => l.trim().startsWith(`${iface} `) && l.trim().endsWith(' raw')).length;
+  await waitFor(`${n} raw socket(s) bound to ${iface}`, () => count() >= n);
 }
 
 export function wallClock(): Time {
