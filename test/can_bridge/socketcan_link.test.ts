@@ -9,6 +9,8 @@ interface LinkResult {
   states: { iface: string; up: boolean; busState: string; reason?: string }[];
   attemptsWhileDown: number;
   counters: Record<'vcan0' | 'vcan9', Record<string, number>>;
+  dropsAfterReopen: { min: number; max?: number; exact: boolean; available: boolean; note: string };
+  dropsAfterRecreate: { min: number; max?: number; exact: boolean; available: boolean; note: string };
 }
 
 describe('SocketCanSource survives its interface going away (User-mode Linux VM)', () => {
@@ -60,6 +62,13 @@ describe('SocketCanSource survives its interface going away (User-mode Linux VM)
     ]);
     expect(r.counters.vcan9.reopens).toBe(1);
     expect(r.counters.vcan9.reopenAttempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the socket loss count follows the reopened socket: exactly 0 after down/up; after the interface was removed, max is unknown (its last second unobserved)', () => {
+    expect(r.dropsAfterReopen).toMatchObject({ available: true, exact: true, min: 0, max: 0 });
+    expect(r.dropsAfterRecreate).toMatchObject({ available: true, min: 0 });
+    expect(r.dropsAfterRecreate.max).toBeUndefined();
+    expect(r.dropsAfterRecreate.note).toContain('max unknown since an earlier socket ended unobserved');
   });
 
   it('never reports a bus state it was not told: unknown throughout on vcan', () => {

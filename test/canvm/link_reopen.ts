@@ -59,6 +59,9 @@ main(async () => {
   await must('ip', 'link', 'set', 'vcan0', 'up');
   await waitFor('vcan0 reopened', isUp('vcan0'));
   await deliver('vcan0', '103#03');
+  // The reopened socket is found again among the old one's still-registered receivers.
+  await waitFor('socket drop count settled after the reopen', () => a.socketDrops().exact);
+  const dropsAfterReopen = a.socketDrops();
 
   step('ip link del vcan0');
   await must('ip', 'link', 'del', 'vcan0');
@@ -71,6 +74,8 @@ main(async () => {
   await must('ip', 'link', 'set', 'vcan0', 'up');
   await waitFor('vcan0 reopened after re-creation', isUp('vcan0'));
   await deliver('vcan0', '104#04');
+  await waitFor('socket drop count measured after re-creation', () => a.socketDrops().available && a.socketDrops().min === 0);
+  const dropsAfterRecreate = a.socketDrops();
 
   const b = make('vcan9');
   step('source started on missing vcan9');
@@ -85,5 +90,5 @@ main(async () => {
 
   a.stop();
   b.stop();
-  result({ events, states, attemptsWhileDown, counters: { vcan0: a.counters, vcan9: b.counters } });
+  result({ events, states, attemptsWhileDown, counters: { vcan0: a.counters, vcan9: b.counters }, dropsAfterReopen, dropsAfterRecreate });
 });
