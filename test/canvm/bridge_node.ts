@@ -207,6 +207,20 @@ object_lists:
     120_000,
   );
   await ctx.graph.idle();
+  // candump reads on its own: stop it only once it has every frame (or has stopped receiving).
+  let dumped = -1;
+  let dumpStill = 0;
+  await waitFor(
+    'candump to drain the burst',
+    () => {
+      const n = burstDump.lines.filter((l) => l.includes('vcan0 0B4#')).length;
+      if (n >= BURST) return true;
+      dumpStill = n === dumped ? dumpStill + 1 : 0;
+      dumped = n;
+      return dumpStill > 100;
+    },
+    60_000,
+  );
   const dumpLines = await burstDump.stop();
   const burstDecoded = decoded.slice(decBefore);
   // cangen -D i: an incrementing 64-bit little-endian payload; SPEED (bytes 5..6) follows it
