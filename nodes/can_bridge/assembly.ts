@@ -22,6 +22,14 @@
 //   header comes.
 // A cycle still open `timeoutMs` after its header is dropped as timed out. Member frames while no
 // cycle is open (header lost) are orphans and dropped.
+//
+// Time is data time: the stamps of the frames (push's `nowMs`), never the clock at which they are
+// processed. A frame stamped within timeoutMs of its header belongs to the cycle even when it is
+// pushed much later (a backlog in the socket queue behind a slow consumer): judging by the clock
+// would drop complete cycles whenever processing lags the bus (seen with a canplayer -t burst in
+// the VM: every frame received, every scan timed out). So the outcome depends on the frames and
+// their stamps only; a cycle left open by a sensor that stopped mid-cycle is dropped when the next
+// frame comes (openSinceMs tells a reporter how long it has been open).
 import type { Time } from '../runtime/ros.js';
 import { TripleBuffer } from './snapshot_buffer.js';
 
@@ -179,7 +187,11 @@ export class CycleAssembler<H, M> {
     return this.onMember(f);
   }
 
-  /** Drops the open cycle if it has run past its timeout. Call from a timer too. */
+  /**
+   * Drops the open cycle if it has run past its timeout. `nowMs` is data time: the stamp of the
+   * newest frame (push does this). Not for a wall-clock timer: frames already received but not
+   * yet pushed are stamped before the clock's now, and would find their cycle dropped.
+   */
   poll(nowMs: number): void {
     if (this.open && nowMs - this.startedAt > this.spec.timeoutMs) this.drop(this.broken ?? 'timeout');
   }
@@ -187,6 +199,11 @@ export class CycleAssembler<H, M> {
   /** Runs `fn` on the last committed cycle under the read lock (held until a returned promise settles). */
   read<R>(fn: (s: CycleSnapshot<H, M> | undefined) => R): R {
     return this.buffers.read((c) => fn(c && c.seq > 0 ? (c as unknown as CycleSnapshot<H, M>) : undefined));
+  }
+
+  /** The header stamp [ms] of the cycle being collected, or undefined when none is open. */
+  get openSinceMs(): number | undefined {
+    return this.open ? this.startedAt : undefined;
   }
 
   /** Buffers created (bounded: no allocation per cycle). */

@@ -332,14 +332,9 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
       );
     }
     for (const bus of buses.values()) bus.source!.start();
-    // Drop assembly cycles that stalled (the sensor stopped mid-cycle) even while no frame comes.
-    if (groups.length) {
-      node.createTimer(100, () => {
-        const now = node.now();
-        const ms = now.sec * 1000 + now.nanosec / 1e6;
-        for (const g of groups) g.group.assembler.poll(ms);
-      });
-    }
+    // No timer drops stalled assembly cycles: the timeout is judged in data time (assembly.ts), or
+    // a backlog of frames already received would lose complete cycles. /diagnostics reports a
+    // cycle left open past its timeout instead (below).
   } else if (p.source === 'candump') {
     const file = resolveFile(p.candump_file, 'parameter candump_file', 'candump_file', 'set candump_file to an existing candump -L log');
     replay = new CandumpSource(
@@ -414,9 +409,25 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
       const drops = c.incomplete + c.timeout + c.duplicate + c.outOfOrder + c.overflow;
       const fresh = drops - lastDrops;
       lastDrops = drops;
+      // Frames stamped by the clock (socketcan): a cycle open longer than its timeout by the clock
+      // means the sensor stopped mid-cycle (it is counted as timed out when the next frame comes).
+      const since = group.assembler.openSinceMs;
+      let openAge = NaN;
+      if (since !== undefined && p.source === 'socketcan') {
+        const now = node.now();
+        openAge = (now.sec * 1000 + now.nanosec / 1e6 - since) / 1000;
+      }
+      const stalled = openAge * 1000 > group.plan.timeoutMs;
       return {
-        level: fresh > 0 ? DiagnosticLevel.WARN : DiagnosticLevel.OK,
-        message: fresh > 0 ? `${fresh} cycle(s) dropped since the last report` : c.committed ? 'cycles complete' : 'no cycle yet',
+        level: fresh > 0 || stalled ? DiagnosticLevel.WARN : DiagnosticLevel.OK,
+        message:
+          fresh > 0
+            ? `${fresh} cycle(s) dropped since the last report`
+            : stalled
+              ? `a cycle has been open ${openAge.toFixed(3)} s, past timeout_ms ${group.plan.timeoutMs}: the sensor stopped mid-cycle? (counted as timed out when the next frame comes)`
+              : c.committed
+                ? 'cycles complete'
+                : 'no cycle yet',
         values: {
           committed: c.committed,
           published: group.published,
@@ -427,6 +438,7 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
           overflow: c.overflow,
           orphan_frames: c.orphans,
           missed_cycles: c.missedCycles,
+          open_cycle_age_s: since === undefined ? 'none' : Number.isNaN(openAge) ? 'open' : openAge,
         },
       };
     });

@@ -109,7 +109,7 @@ describe('CycleAssembler: ESR scan = ESR_Status + Target1..Target64 (all-members
     expect(latest(a)!.counter).toBe(2);
   });
 
-  it('a scan that stops arriving is dropped after timeoutMs (poll from a timer)', () => {
+  it('a scan that stops arriving is dropped after timeoutMs (poll in data time)', () => {
     const a = new CycleAssembler(esr({ timeoutMs: 100 }));
     feed(a, scanFrames(1).slice(0, 30), 0);
     a.poll(100);
