@@ -21,6 +21,7 @@ import { projectRoot } from '../../nodes/runtime/msg_registry.js';
 import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
 import { formatCandumpLine } from '../../nodes/can_bridge/candump.js';
 import { generateDemoDrive } from '../../nodes/cli/demo_drive.js';
+import { nmeaEpochs } from '../../nodes/cli/demo_drive.js';
 
 const NODES = ['rtk_serial', 'can_bridge', 'markers', 'sim_pose', 'dspace_relay'];
 
@@ -40,17 +41,6 @@ function memOf(pid: number): Mem {
     // kernels before 4.14 have no smaps_rollup
   }
   return { rssKb: kb('VmRSS', status), hwmKb: kb('VmHWM', status), pssKb };
-}
-
-/** The receiver log as epochs (an u-blox epoch starts with RMC), CR LF as on the wire. */
-function epochsOf(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (!line.startsWith('$')) continue;
-    if (line.slice(3, 6) === 'RMC' || out.length === 0) out.push('');
-    out[out.length - 1] += `${line}\r\n`;
-  }
-  return out;
 }
 
 async function startPty(dir: string): Promise<{ device: string; fd: number; socat: ChildProcess }> {
@@ -134,7 +124,7 @@ export async function run(): Promise<void> {
   const pty = await startPty(dir);
   try {
     // The demo's inputs.
-    const epochs = epochsOf(readFileSync(join(root, 'config/demo/ublox-zed-f9p-nmea.log'), 'latin1'));
+    const epochs = nmeaEpochs(readFileSync(join(root, 'config/demo/ublox-zed-f9p-nmea.log'), 'latin1'));
     const candump = join(dir, 'drive.candump.log');
     const frames = generateDemoDrive({
       powertrain: loadDbcFile(join(root, 'config/dbc/toyota_new_mc_pt_generated.dbc')),
