@@ -28,6 +28,9 @@ function epochs(): string[] {
   return out;
 }
 
+/** Every pty pair this benchmark started, so a failure still ends their socat processes. */
+const openPairs: PtyPair[] = [];
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -36,6 +39,7 @@ async function latency(): Promise<void> {
   const n = Number(process.env.VIL_BENCH_EPOCHS ?? 10_000);
   const dir = mkdtempSync(join(tmpdir(), 'vil-bench-'));
   const pty = new PtyPair(join(dir, 'tty'), join(dir, 'feed'));
+  openPairs.push(pty);
   await pty.start();
   const ctx = createLocalContext(parseRosArgs(['--ros-args', '-p', `port:=${pty.device}`]));
   const nodes = await startNodes(ctx, [rtkSerialNode]);
@@ -70,6 +74,7 @@ async function rss(): Promise<void> {
   const seconds = Number(process.env.VIL_BENCH_RSS_SECONDS ?? 60);
   const dir = mkdtempSync(join(tmpdir(), 'vil-bench-'));
   const pty = new PtyPair(join(dir, 'tty'), join(dir, 'feed'));
+  openPairs.push(pty);
   await pty.start();
   const child = spawn(process.execPath, [join(root, 'dist/nodes/cli/main.js'), 'run', 'rtk_serial', '--ros', 'local', '--ros-args', '-p', `port:=${pty.device}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -99,6 +104,11 @@ async function rss(): Promise<void> {
 }
 
 export async function run(): Promise<void> {
-  await latency();
-  await rss();
+  try {
+    await latency();
+    await rss();
+  } finally {
+    // A failed run must not leave its socat behind (PtyPair.stop is idempotent per pair).
+    for (const p of openPairs) await p.stop();
+  }
 }
