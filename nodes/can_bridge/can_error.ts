@@ -3,6 +3,7 @@
 //
 // An error frame is a classic frame with CAN_ERR_FLAG in can_id; the rest of can_id is a mask of
 // error classes and the 8 data bytes carry the details of some classes.
+import { CAN_ERR_FLAG, CAN_ERR_MASK } from './can_id.js';
 
 /** Error classes: bits of can_id (the part under CAN_ERR_MASK). */
 export const CAN_ERR_TX_TIMEOUT = 0x001; // TX timeout (by netdevice driver)
@@ -30,9 +31,7 @@ export const CAN_ERROR_WARNING_THRESHOLD = 96;
 export const CAN_ERROR_PASSIVE_THRESHOLD = 128;
 export const CAN_BUS_OFF_THRESHOLD = 256;
 
-/** can_id flag of an error frame and the mask of its class bits (linux/can.h). */
-export const CAN_ERR_FLAG = 0x20000000;
-export const CAN_ERR_MASK = 0x1fffffff;
+export { CAN_ERR_FLAG, CAN_ERR_MASK };
 
 export type BusState = 'error-active' | 'error-warning' | 'error-passive' | 'bus-off' | 'unknown';
 

@@ -8,9 +8,9 @@
 // Data bytes may be separated by '.', as can-utils's parse_canframe accepts; an optional trailing
 // " R"/" T" (receive/transmit, candump -x) is accepted. Timestamps keep their digits: the
 // fraction is read as decimal into nanoseconds (candump writes microseconds).
+import { CAN_ERR_FLAG, CAN_ERR_MASK } from './can_id.js';
 
-export const CAN_ERR_FLAG = 0x20000000;
-export const CAN_ERR_MASK = 0x1fffffff;
+export { CAN_ERR_FLAG, CAN_ERR_MASK };
 export const CANFD_BRS = 0x01;
 export const CANFD_ESI = 0x02;
 export const CANFD_FDF = 0x04;

@@ -66,6 +66,7 @@
 // has no AF_CAN handler (net/can implements none), so `ss` cannot show a CAN socket's queue or
 // drops.
 import { readFileSync } from 'node:fs';
+import { CAN_EFF_FLAG, CAN_EFF_MASK, CAN_ERR_FLAG, CAN_ERR_MASK, CAN_RTR_FLAG, CAN_SFF_MASK } from './can_id.js';
 
 export const RCV_LISTS = ['all', 'fil', 'inv', 'sff', 'eff', 'err'] as const;
 export type RcvListName = (typeof RCV_LISTS)[number];
@@ -89,10 +90,6 @@ export interface KernelFilter {
   invert: boolean;
 }
 
-const CAN_EFF_FLAG = 0x80000000;
-const CAN_RTR_FLAG = 0x40000000;
-const CAN_ERR_FLAG = 0x20000000;
-const CAN_SFF_MASK = 0x7ff;
 const LINE = /^\s*(\S+)\s+([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+(\S+)\s+(\S+)\s+(-?\d+)\s+(\S+)\s*$/;
 
 /** Parses the text of /proc/net/can/rcvlist_<list> (banners and "(dev: no entry)" lines skipped). */
@@ -153,7 +150,6 @@ export interface ReceiverKey {
   mask: number;
 }
 
-const CAN_EFF_MASK = 0x1fffffff;
 const EFF_RTR = (CAN_EFF_FLAG | CAN_RTR_FLAG) >>> 0;
 
 export function receiverKey(f: KernelFilter): ReceiverKey {
@@ -169,8 +165,6 @@ export function receiverKey(f: KernelFilter): ReceiverKey {
 }
 
 const keyOf = (k: { list: RcvListName; canId: number; mask: number }) => `${k.list}:${k.canId >>> 0}:${k.mask >>> 0}`;
-
-const CAN_ERR_MASK = 0x1fffffff;
 
 /** The receivers a CAN_RAW socket registers (raw_enable_allfilters(): one per filter, the
  *  default "all" without filters, and the error mask). */

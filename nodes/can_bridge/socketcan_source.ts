@@ -36,6 +36,7 @@ import { ConfigError } from '../runtime/errors.js';
 import { Backoff } from './backoff.js';
 import { BusStateTracker, CAN_ERR_FLAG, CAN_ERR_MASK, decodeCanError, describeCanError, type BusState } from './can_error.js';
 import { SocketDropMonitor, addressesHidden, fingerprintFilters, type SocketDropEstimate, type SourceTotals } from './socket_drops.js';
+import { CAN_EFF_FLAG, CAN_EFF_MASK, CAN_SFF_MASK } from './can_id.js';
 
 export type { BusState } from './can_error.js';
 
@@ -131,9 +132,6 @@ export interface LinkState {
 
 const IFF_UP = 0x1;
 const CANFD_MTU = 72;
-const CAN_EFF_FLAG = 0x80000000;
-const CAN_SFF_MASK = 0x7ff;
-const CAN_EFF_MASK = 0x1fffffff;
 const CAN_RAW_FILTER_MAX = 512;
 
 export function readLinkState(iface: string, sysfsNet = '/sys/class/net'): LinkState {
