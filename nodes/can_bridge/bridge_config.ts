@@ -13,10 +13,10 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../runtime/errors.js';
-import { formatPath } from '../runtime/udp_layout/schema.js';
+import { formatPath } from '../udp_layout/schema.js';
 import { projectRoot } from '../runtime/msg_registry.js';
-import { loadDbcConfig } from './dbc_load.js';
-import type { CanDatabase, MessageCodec } from './dbc_codec.js';
+import { loadDbcConfig } from '../dbc/load.js';
+import type { CanDatabase, MessageCodec } from '../dbc/codec.js';
 import type { CanFilter } from './socketcan_source.js';
 
 type Path = (string | number)[];

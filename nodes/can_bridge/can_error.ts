@@ -3,7 +3,7 @@
 //
 // An error frame is a classic frame with CAN_ERR_FLAG in can_id; the rest of can_id is a mask of
 // error classes and the 8 data bytes carry the details of some classes.
-import { CAN_ERR_FLAG, CAN_ERR_MASK } from './can_id.js';
+import { CAN_ERR_FLAG, CAN_ERR_MASK } from '../buslog/can_id.js';
 
 /** Error classes: bits of can_id (the part under CAN_ERR_MASK). */
 export const CAN_ERR_TX_TIMEOUT = 0x001; // TX timeout (by netdevice driver)

@@ -11,7 +11,7 @@ import { createInterface, type Interface } from 'node:readline';
 import type { Logger } from 'pino';
 import type { Time } from '../runtime/ros.js';
 import { ThrottledLog } from '../runtime/logger.js';
-import { CandumpParseError, parseCandumpLine } from './candump.js';
+import { CandumpParseError, parseCandumpLine } from '../buslog/candump.js';
 import type { CanFrame } from './socketcan_source.js';
 
 export interface CandumpSourceOptions {

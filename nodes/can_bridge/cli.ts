@@ -6,10 +6,10 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
-import { CandumpParseError, parseCandumpLine } from './candump.js';
-import { DECODE_SHORT, DECODE_UNKNOWN_MUX, type CanDatabase } from './dbc_codec.js';
-import { loadDbcFile } from './dbc_load.js';
-import { DbcParseError } from './dbc_parse.js';
+import { CandumpParseError, parseCandumpLine } from '../buslog/candump.js';
+import { DECODE_SHORT, DECODE_UNKNOWN_MUX, type CanDatabase } from '../dbc/codec.js';
+import { loadDbcFile } from '../dbc/load.js';
+import { DbcParseError } from '../dbc/parse.js';
 import { ConfigError } from '../runtime/errors.js';
 
 const HELP = `Usage: vil decode can --dbc FILE.dbc LOG|-

@@ -3,7 +3,7 @@
 // decodes into it with decodeInto(data, values, codec.base)) and whose names never change.
 // Per frame only the stamp and the labels of signals with a value table are touched.
 import type { Time } from '../runtime/ros.js';
-import type { MessageCodec } from './dbc_codec.js';
+import type { MessageCodec } from '../dbc/codec.js';
 
 /** vil/msg/DecodedSignals */
 export interface DecodedSignalsMsg {

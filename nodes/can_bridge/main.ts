@@ -21,7 +21,7 @@ import { Diagnostics, DiagnosticLevel, RateCounter, type DiagnosticReport } from
 import { ThrottledLog } from '../runtime/logger.js';
 import type { ObjectListMsg } from '../runtime/msg_types.js';
 import { loadBridgeConfig, resolveFile, type BridgePlan, type BusPlan } from './bridge_config.js';
-import { DECODE_SHORT, DECODE_UNKNOWN_MUX, type MessageCodec } from './dbc_codec.js';
+import { DECODE_SHORT, DECODE_UNKNOWN_MUX, type MessageCodec } from '../dbc/codec.js';
 import { decodeCanError, BusStateTracker, type BusState } from './can_error.js';
 import { SocketCanSource, type CanFrame } from './socketcan_source.js';
 import { CandumpSource } from './candump_source.js';

@@ -12,7 +12,7 @@
 import type { Time } from '../runtime/ros.js';
 import type { DetectedObjectMsg, ObjectListMsg } from '../runtime/msg_types.js';
 import { CycleAssembler, type AssemblyFrame, type CycleSnapshot, type GroupSpec } from './assembly.js';
-import type { MessageCodec } from './dbc_codec.js';
+import type { MessageCodec } from '../dbc/codec.js';
 import type { GroupPlan, MemberField, ObjectMapping } from './bridge_config.js';
 
 export interface CycleHeader {

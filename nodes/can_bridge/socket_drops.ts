@@ -66,7 +66,7 @@
 // has no AF_CAN handler (net/can implements none), so `ss` cannot show a CAN socket's queue or
 // drops.
 import { readFileSync } from 'node:fs';
-import { CAN_EFF_FLAG, CAN_EFF_MASK, CAN_ERR_FLAG, CAN_ERR_MASK, CAN_RTR_FLAG, CAN_SFF_MASK } from './can_id.js';
+import { CAN_EFF_FLAG, CAN_EFF_MASK, CAN_ERR_FLAG, CAN_ERR_MASK, CAN_RTR_FLAG, CAN_SFF_MASK } from '../buslog/can_id.js';
 
 export const RCV_LISTS = ['all', 'fil', 'inv', 'sff', 'eff', 'err'] as const;
 export type RcvListName = (typeof RCV_LISTS)[number];

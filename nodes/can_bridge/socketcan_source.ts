@@ -36,7 +36,7 @@ import { ConfigError } from '../runtime/errors.js';
 import { Backoff } from './backoff.js';
 import { BusStateTracker, CAN_ERR_FLAG, CAN_ERR_MASK, decodeCanError, describeCanError, type BusState } from './can_error.js';
 import { SocketDropMonitor, addressesHidden, fingerprintFilters, type SocketDropEstimate, type SourceTotals } from './socket_drops.js';
-import { CAN_EFF_FLAG, CAN_EFF_MASK, CAN_SFF_MASK } from './can_id.js';
+import { CAN_EFF_FLAG, CAN_EFF_MASK, CAN_SFF_MASK } from '../buslog/can_id.js';
 
 export type { BusState } from './can_error.js';
 

@@ -2,7 +2,7 @@
 // stamp of the frame it came from; build() fills one reusable vil/msg/VehicleState with SI values
 // and each quantity's age at the given time. Nothing is allocated per frame or per message.
 import type { Time } from '../runtime/ros.js';
-import type { MessageCodec } from './dbc_codec.js';
+import type { MessageCodec } from '../dbc/codec.js';
 import type { GearTarget, QuantityPlan, VehicleStatePlan } from './bridge_config.js';
 
 /** vil/msg/VehicleState constants (msgs/msg/VehicleState.msg). */

@@ -19,11 +19,11 @@ import { createLocalContext } from '../runtime/local/context.js';
 import { readMcapInfo } from '../runtime/local/mcap_read.js';
 import { parseRosArgs } from '../runtime/params.js';
 import { startNodes } from '../runtime/run.js';
-import { planLayoutFile } from '../runtime/udp_layout/compile.js';
-import { decodePacket } from '../runtime/udp_layout/decoder.js';
-import type { LayoutPlan } from '../runtime/udp_layout/plan.js';
-import { loadDbcFile } from '../can_bridge/dbc_load.js';
-import { formatCandumpLine } from '../can_bridge/candump.js';
+import { planLayoutFile } from '../udp_layout/compile.js';
+import { decodePacket } from '../udp_layout/decoder.js';
+import type { LayoutPlan } from '../udp_layout/plan.js';
+import { loadDbcFile } from '../dbc/load.js';
+import { formatCandumpLine } from '../buslog/candump.js';
 import { demoDriveFromLog, nmeaEpochs } from './demo_drive.js';
 import { NODES } from './registry.js';
 

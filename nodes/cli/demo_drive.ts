@@ -7,8 +7,8 @@
 //         scene (a car ahead, oncoming traffic in the left lane, a pedestrian crossing); the other
 //         slots report "no target".
 // Pure: parameters in, candump frames out (time-ordered).
-import type { CanDatabase, EncodeValue } from '../can_bridge/dbc_codec.js';
-import type { CandumpFrame } from '../can_bridge/candump.js';
+import type { CanDatabase, EncodeValue } from '../dbc/codec.js';
+import type { CandumpFrame } from '../buslog/candump.js';
 import { NmeaDecoder } from '../rtk_serial/nmea_decoder.js';
 
 export interface DemoDriveInput {

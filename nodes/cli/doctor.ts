@@ -442,7 +442,7 @@ export function checkCanInterface(t: Target, run: IpRunner = runIp): Check {
 async function resolveFile(t: Target, what: string, baseDir?: string): Promise<{ file: string } | { check: Check }> {
   let file: string;
   try {
-    const { resolveConfigPath } = await import('../runtime/udp_layout/config_paths.js');
+    const { resolveConfigPath } = await import('../udp_layout/config_paths.js');
     file = resolveConfigPath(t.value, t.source, t.param, baseDir);
   } catch {
     const tried = isAbsolute(t.value) ? t.value : baseDir ? resolve(baseDir, t.value) : `${resolve(t.value)} or the vil project's ${t.value}`;
@@ -467,7 +467,7 @@ export async function checkDbc(t: Target): Promise<Check> {
   const r = await resolveFile(t, 'DBC file');
   if ('check' in r) return r.check;
   try {
-    const { loadDbcFile } = await import('../can_bridge/dbc_load.js');
+    const { loadDbcFile } = await import('../dbc/load.js');
     const db = loadDbcFile(r.file);
     return { group: t.node, status: 'ok', title: `DBC ${t.value}: ${db.messages.length} messages, ${db.signalCount} signals` };
   } catch (e) {
@@ -480,9 +480,9 @@ export async function checkLayout(t: Target, messageType?: string, baseDir?: str
   const r = await resolveFile(t, 'layout', baseDir);
   if ('check' in r) return r.check;
   try {
-    const { loadLayoutFile } = await import('../runtime/udp_layout/schema.js');
-    const { compileLayout } = await import('../runtime/udp_layout/compile.js');
-    const { buildPlan } = await import('../runtime/udp_layout/plan.js');
+    const { loadLayoutFile } = await import('../udp_layout/schema.js');
+    const { compileLayout } = await import('../udp_layout/compile.js');
+    const { buildPlan } = await import('../udp_layout/plan.js');
     const { messageRegistry } = await import('../runtime/msg_registry.js');
     // Every type a vil node encodes: the ROS types plus sim_pose's own EgoState.
     const { egoStateResolver } = await import('../sim_pose/ego_state.js');

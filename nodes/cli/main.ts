@@ -34,11 +34,11 @@ const COMMANDS: Record<string, Command> = {
   },
   'udp decode': {
     summary: 'udp decode --layout FILE [INPUT]        JSON of captured datagrams (pcap or hex lines)',
-    load: async () => (await import('../runtime/udp_layout/cli.js')).decodeMain,
+    load: async () => (await import('../udp_layout/cli.js')).decodeMain,
   },
   'udp listen': {
     summary: 'udp listen --layout FILE --port N       JSON of live datagrams on a UDP port',
-    load: async () => (await import('../runtime/udp_layout/cli.js')).listenMain,
+    load: async () => (await import('../udp_layout/cli.js')).listenMain,
   },
 };
 

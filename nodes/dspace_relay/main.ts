@@ -13,7 +13,7 @@ import { defineParams } from '../runtime/params.js';
 import { ConfigError } from '../runtime/errors.js';
 import { Diagnostics } from '../runtime/diagnostics.js';
 import { messageRegistry } from '../runtime/msg_registry.js';
-import { resolveConfigPath } from '../runtime/udp_layout/config_paths.js';
+import { resolveConfigPath } from '../udp_layout/config_paths.js';
 import { loadRoutesFile } from './routes.js';
 import { RelayRoute } from './route.js';
 

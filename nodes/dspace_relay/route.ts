@@ -3,12 +3,12 @@
 import type { QosSettings, RosNode, Timer } from '../runtime/ros.js';
 import { ConfigError } from '../runtime/errors.js';
 import { DiagnosticLevel, type DiagnosticReport } from '../runtime/diagnostics.js';
-import { compileLayout } from '../runtime/udp_layout/compile.js';
-import { loadLayoutFile } from '../runtime/udp_layout/schema.js';
-import { LayoutSender } from '../runtime/udp_layout/layout_sender.js';
-import { FLAG_STALE } from '../runtime/udp_layout/plan.js';
-import type { TypeResolver } from '../runtime/udp_layout/sources.js';
-import { resolveConfigPath } from '../runtime/udp_layout/config_paths.js';
+import { compileLayout } from '../udp_layout/compile.js';
+import { loadLayoutFile } from '../udp_layout/schema.js';
+import { LayoutSender } from '../udp_layout/layout_sender.js';
+import { FLAG_STALE } from '../udp_layout/plan.js';
+import type { TypeResolver } from '../udp_layout/sources.js';
+import { resolveConfigPath } from '../udp_layout/config_paths.js';
 import type { RouteSpec } from './routes.js';
 
 export class RelayRoute {

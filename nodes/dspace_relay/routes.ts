@@ -6,8 +6,8 @@ import { dirname } from 'node:path';
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../runtime/errors.js';
-import { formatPath } from '../runtime/udp_layout/schema.js';
-import { parseHostPort } from '../runtime/udp_layout/udp_sender.js';
+import { formatPath } from '../udp_layout/schema.js';
+import { parseHostPort } from '../udp_layout/udp_sender.js';
 
 const routeSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),

@@ -2,7 +2,7 @@
 // (`sim_pose/EgoState`) so UDP layouts name its fields as sources and have them checked at
 // start-up like any ROS type. Not published on ROS: it exists for layouts.
 import type { Time } from '../runtime/ros.js';
-import type { FieldDef, TypeResolver } from '../runtime/udp_layout/sources.js';
+import type { FieldDef, TypeResolver } from '../udp_layout/sources.js';
 import type { Quat } from './projection.js';
 
 export const EGO_STATE_TYPE = 'sim_pose/EgoState';

@@ -22,7 +22,7 @@ import { parseRosArgs } from '../../nodes/runtime/params.js';
 import { startNodes } from '../../nodes/runtime/run.js';
 import type { QosSettings } from '../../nodes/runtime/ros.js';
 import { canBridgeNode, type CanBridgeRunning } from '../../nodes/can_bridge/main.js';
-import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
+import { loadDbcFile } from '../../nodes/dbc/load.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = here.includes(join('dist', 'test')) ? join(here, '../../..') : join(here, '../..');

@@ -8,8 +8,8 @@
 //   VIL_BENCH_SECONDS (default 2 per case)
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
-import type { CanDatabase, EncodeValue } from '../../nodes/can_bridge/dbc_codec.js';
+import { loadDbcFile } from '../../nodes/dbc/load.js';
+import type { CanDatabase, EncodeValue } from '../../nodes/dbc/codec.js';
 
 // Compiled to dist/test/bench/; the fixtures stay in the source tree.
 const here = dirname(fileURLToPath(import.meta.url));

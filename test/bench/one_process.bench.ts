@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
 import { projectRoot } from '../../nodes/runtime/msg_registry.js';
-import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
-import { formatCandumpLine } from '../../nodes/can_bridge/candump.js';
+import { loadDbcFile } from '../../nodes/dbc/load.js';
+import { formatCandumpLine } from '../../nodes/buslog/candump.js';
 import { generateDemoDrive } from '../../nodes/cli/demo_drive.js';
 import { nmeaEpochs } from '../../nodes/cli/demo_drive.js';
 

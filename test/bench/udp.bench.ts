@@ -14,8 +14,8 @@ import { startNodes, type StartedNodes } from '../../nodes/runtime/run.js';
 import type { Publisher } from '../../nodes/runtime/ros.js';
 import type { DetectedObjectMsg, ObjectListMsg, PoseStampedMsg } from '../../nodes/runtime/msg_types.js';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
-import { compileLayout } from '../../nodes/runtime/udp_layout/compile.js';
-import { parseLayout } from '../../nodes/runtime/udp_layout/schema.js';
+import { compileLayout } from '../../nodes/udp_layout/compile.js';
+import { parseLayout } from '../../nodes/udp_layout/schema.js';
 import { dspaceRelayNode } from '../../nodes/dspace_relay/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vil-udp-bench-'));

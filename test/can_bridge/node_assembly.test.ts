@@ -15,11 +15,11 @@
 // indistinguishable from a good scan without a per-frame cycle tag; the generator never
 // combines damages in one scan, and the README says so.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
-import type { CanDatabase } from '../../nodes/can_bridge/dbc_codec.js';
+import { loadDbcFile } from '../../nodes/dbc/load.js';
+import type { CanDatabase } from '../../nodes/dbc/codec.js';
 import type { ObjectListMsg } from '../../nodes/runtime/msg_types.js';
 import type { Time } from '../../nodes/runtime/ros.js';
-import { rng } from './dbc_helpers.js';
+import { rng } from '../dbc/helpers.js';
 import { CandumpLog, DBC, SHIPPED_CONFIG, at, diag, replayed, startBridge, tempDir, writeConfig, type Rig } from './node_helpers.js';
 
 const T0: Time = { sec: 1_700_000_100, nanosec: 0 };

@@ -11,8 +11,8 @@
 // - VehicleState ages follow from the log's own timestamps (data timebase: a tick at T sees the
 //   frames stamped ≤ T), so they are exact, not timed.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
-import type { CanDatabase } from '../../nodes/can_bridge/dbc_codec.js';
+import { loadDbcFile } from '../../nodes/dbc/load.js';
+import type { CanDatabase } from '../../nodes/dbc/codec.js';
 import type { CanMsgsFrame } from '../../nodes/can_bridge/raw_frames.js';
 import type { DecodedSignalsMsg } from '../../nodes/can_bridge/decoded_signals.js';
 import type { VehicleStateMsg } from '../../nodes/can_bridge/vehicle_state.js';

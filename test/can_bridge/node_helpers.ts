@@ -10,7 +10,7 @@ import { parseRosArgs } from '../../nodes/runtime/params.js';
 import { startNodes, type StartedNodes } from '../../nodes/runtime/run.js';
 import type { QosSettings, RosNode, Time } from '../../nodes/runtime/ros.js';
 import { canBridgeNode, type CanBridgeRunning } from '../../nodes/can_bridge/main.js';
-import type { MessageCodec } from '../../nodes/can_bridge/dbc_codec.js';
+import type { MessageCodec } from '../../nodes/dbc/codec.js';
 
 export const ALL: QosSettings = { reliability: 'reliable', durability: 'volatile', history: 'keep_all', depth: 0 };
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');

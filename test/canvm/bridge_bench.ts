@@ -13,7 +13,7 @@ import { parseRosArgs } from '../../nodes/runtime/params.js';
 import { startNodes } from '../../nodes/runtime/run.js';
 import type { QosSettings } from '../../nodes/runtime/ros.js';
 import { canBridgeNode, type CanBridgeRunning } from '../../nodes/can_bridge/main.js';
-import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
+import { loadDbcFile } from '../../nodes/dbc/load.js';
 import type { DecodedSignalsMsg } from '../../nodes/can_bridge/decoded_signals.js';
 import { hex, main, must, result, sleep, waitFor } from './vm_util.js';
 

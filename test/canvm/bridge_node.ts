@@ -12,7 +12,7 @@ import { startNodes } from '../../nodes/runtime/run.js';
 import type { QosSettings } from '../../nodes/runtime/ros.js';
 import type { ObjectListMsg } from '../../nodes/runtime/msg_types.js';
 import { canBridgeNode, type CanBridgeRunning } from '../../nodes/can_bridge/main.js';
-import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
+import { loadDbcFile } from '../../nodes/dbc/load.js';
 import type { CanMsgsFrame, FdFrameMsg } from '../../nodes/can_bridge/raw_frames.js';
 import type { DecodedSignalsMsg } from '../../nodes/can_bridge/decoded_signals.js';
 import { LineTool, hex, main, must, result, run, sleep, waitFor } from './vm_util.js';

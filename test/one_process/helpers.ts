@@ -14,8 +14,8 @@ import { resolveQos } from '../../nodes/runtime/local/qos.js';
 import type { LocalContext } from '../../nodes/runtime/local/context.js';
 import type { McapMessage } from '../../nodes/runtime/local/mcap_read.js';
 import type { NmeaSentenceMsg } from '../../nodes/runtime/msg_types.js';
-import { loadDbcFile } from '../../nodes/can_bridge/dbc_load.js';
-import { formatCandumpLine } from '../../nodes/can_bridge/candump.js';
+import { loadDbcFile } from '../../nodes/dbc/load.js';
+import { formatCandumpLine } from '../../nodes/buslog/candump.js';
 import { demoDriveFromLog, nmeaEpochs } from '../../nodes/cli/demo_drive.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -12,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { parse } from 'yaml';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
-import { compileLayoutFile } from '../../nodes/runtime/udp_layout/compile.js';
-import { decodePacket } from '../../nodes/runtime/udp_layout/decoder.js';
-import { decodeMain, listenMain } from '../../nodes/runtime/udp_layout/cli.js';
-import { emptyStats, readPcapDatagrams } from '../../nodes/runtime/udp_layout/pcap.js';
-import { UdpSender } from '../../nodes/runtime/udp_layout/udp_sender.js';
+import { compileLayoutFile } from '../../nodes/udp_layout/compile.js';
+import { decodePacket } from '../../nodes/udp_layout/decoder.js';
+import { decodeMain, listenMain } from '../../nodes/udp_layout/cli.js';
+import { emptyStats, readPcapDatagrams } from '../../nodes/udp_layout/pcap.js';
+import { UdpSender } from '../../nodes/udp_layout/udp_sender.js';
 import { makeMarker, runCli, startStructReceiver, STRUCT_RECEIVER } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

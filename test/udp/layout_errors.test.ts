@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../nodes/runtime/errors.js';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
-import { compileLayoutFile } from '../../nodes/runtime/udp_layout/compile.js';
+import { compileLayoutFile } from '../../nodes/udp_layout/compile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vil-layout-errors-'));
 let n = 0;

@@ -5,11 +5,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
-import { compileLayoutFile } from '../../nodes/runtime/udp_layout/compile.js';
-import { decodePacket } from '../../nodes/runtime/udp_layout/decoder.js';
-import { PacketEncoder } from '../../nodes/runtime/udp_layout/encoder.js';
-import { FLAG_STALE } from '../../nodes/runtime/udp_layout/plan.js';
-import { UdpSender } from '../../nodes/runtime/udp_layout/udp_sender.js';
+import { compileLayoutFile } from '../../nodes/udp_layout/compile.js';
+import { decodePacket } from '../../nodes/udp_layout/decoder.js';
+import { PacketEncoder } from '../../nodes/udp_layout/encoder.js';
+import { FLAG_STALE } from '../../nodes/udp_layout/plan.js';
+import { UdpSender } from '../../nodes/udp_layout/udp_sender.js';
 import { f32, makeMarker, startStructReceiver, type PyPacket } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
-import { compileLayoutFile } from '../../nodes/runtime/udp_layout/compile.js';
+import { compileLayoutFile } from '../../nodes/udp_layout/compile.js';
 import { makeMarker, STRUCT_RECEIVER } from './helpers.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/udp/', import.meta.url));

@@ -1,10 +1,10 @@
 // The I/O edge of the DBC core: read a file, pick its text encoding, parse, compile.
 import { readFileSync } from 'node:fs';
-import { DbcParseError, parseDbc } from './dbc_parse.js';
+import { DbcParseError, parseDbc } from './parse.js';
 import { ConfigError } from '../runtime/errors.js';
-import { decodeDbcBytes, type DbcTextEncoding } from './dbc_text.js';
-import { compileDatabase, type CanDatabase } from './dbc_codec.js';
-import type { DbcDatabase } from './dbc_model.js';
+import { decodeDbcBytes, type DbcTextEncoding } from './text.js';
+import { compileDatabase, type CanDatabase } from './codec.js';
+import type { DbcDatabase } from './model.js';
 
 /** Reads and parses a DBC file (UTF-8 when valid, else cp1252). Throws DbcParseError. */
 export function readDbcFile(path: string): { model: DbcDatabase; encoding: DbcTextEncoding } {

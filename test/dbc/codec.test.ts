@@ -3,10 +3,10 @@
 // worked out by hand. Then round trips over every message of every file, and the generated
 // decoder against the interpreted one on random payloads.
 import { describe, expect, it } from 'vitest';
-import { DECODE_OK, DECODE_SHORT, compileDatabase, type MessageCodec } from '../../nodes/can_bridge/dbc_codec.js';
-import { parseDbc } from '../../nodes/can_bridge/dbc_parse.js';
-import type { DbcSignal } from '../../nodes/can_bridge/dbc_model.js';
-import { DBC_FILES, hex, load, model, rng } from './dbc_helpers.js';
+import { DECODE_OK, DECODE_SHORT, compileDatabase, type MessageCodec } from '../../nodes/dbc/codec.js';
+import { parseDbc } from '../../nodes/dbc/parse.js';
+import type { DbcSignal } from '../../nodes/dbc/model.js';
+import { DBC_FILES, hex, load, model, rng } from './helpers.js';
 
 function msg(file: string, id: number, extended = false): MessageCodec {
   const m = load(file).lookup(id, extended);

@@ -1,6 +1,6 @@
 // Layout file → checked plan → encoder, in one call at start-up. Every problem is a ConfigError
 // naming the layout file, line and key; warnings (MTU) are returned for the node to log.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../runtime/errors.js';
 import { loadLayoutFile, parseLayout, type LayoutDoc } from './schema.js';
 import { buildPlan, type LayoutPlan } from './plan.js';
 import { PacketEncoder } from './encoder.js';

@@ -2,9 +2,9 @@
 // cantools project, the reference DBC decoder) for the DBC files it ships and we keep as fixtures.
 // Every vector below is copied from that test suite; the test name says which cantools test.
 import { describe, expect, it } from 'vitest';
-import { DECODE_OK, DECODE_SHORT, DECODE_UNKNOWN_MUX, compileDatabase } from '../../nodes/can_bridge/dbc_codec.js';
-import { parseDbc } from '../../nodes/can_bridge/dbc_parse.js';
-import { hex, load, toHex } from './dbc_helpers.js';
+import { DECODE_OK, DECODE_SHORT, DECODE_UNKNOWN_MUX, compileDatabase } from '../../nodes/dbc/codec.js';
+import { parseDbc } from '../../nodes/dbc/parse.js';
+import { hex, load, toHex } from './helpers.js';
 
 // Both the generated decoder and the interpreted one must agree with cantools.
 for (const codegen of [true, false]) {

@@ -1,9 +1,9 @@
 // Source paths (`pose.position.x`, `markers[].scale.x`, `position_covariance[8]`) checked against
 // a message type's definition at start-up, and turned into allocation-free getters.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../runtime/errors.js';
 import { formatPath, type YamlPath } from './schema.js';
 
-import type { FieldDef } from '../msg_registry.js';
+import type { FieldDef } from '../runtime/msg_registry.js';
 export type { FieldDef };
 
 /** What the layout compiler needs from a message registry. */

@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DbcParseError, parseDbc } from '../../nodes/can_bridge/dbc_parse.js';
-import { decodeDbcBytes } from '../../nodes/can_bridge/dbc_text.js';
-import { compileDatabase } from '../../nodes/can_bridge/dbc_codec.js';
-import { loadDbcConfig, loadDbcFile, readDbcFile } from '../../nodes/can_bridge/dbc_load.js';
+import { DbcParseError, parseDbc } from '../../nodes/dbc/parse.js';
+import { decodeDbcBytes } from '../../nodes/dbc/text.js';
+import { compileDatabase } from '../../nodes/dbc/codec.js';
+import { loadDbcConfig, loadDbcFile, readDbcFile } from '../../nodes/dbc/load.js';
 import { ConfigError } from '../../nodes/runtime/errors.js';
-import { DBC_FILES, dbcPath, load, model } from './dbc_helpers.js';
+import { DBC_FILES, dbcPath, load, model } from './helpers.js';
 
 describe('every fixture DBC loads whole', () => {
   it('lists the ten real files', () => {

@@ -8,7 +8,7 @@
 // Each payload byte a signal touches becomes one segment: `bits` bits at `shift` within the byte,
 // landing at `valueShift` in the raw value. Segments never straddle value bit 32, so a raw value
 // can be assembled as two exact 32-bit halves (lo: value bits 0..31, hi: 32..63).
-import type { ByteOrder } from './dbc_model.js';
+import type { ByteOrder } from './model.js';
 
 export interface BitSegment {
   /** Payload byte index. */

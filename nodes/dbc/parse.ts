@@ -19,7 +19,7 @@ import type {
   SkippedStatement,
   SourcePos,
   ValueType,
-} from './dbc_model.js';
+} from './model.js';
 
 export class DbcParseError extends Error {
   readonly file: string;

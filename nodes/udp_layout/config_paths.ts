@@ -2,8 +2,8 @@
 // that name where they came from.
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
-import { projectRoot } from '../msg_registry.js';
+import { ConfigError } from '../runtime/errors.js';
+import { projectRoot } from '../runtime/msg_registry.js';
 import { parseHostPort } from './udp_sender.js';
 
 /**

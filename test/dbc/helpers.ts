@@ -2,8 +2,8 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
-import { loadDbcFile, readDbcFile } from '../../nodes/can_bridge/dbc_load.js';
-import type { CanDatabase } from '../../nodes/can_bridge/dbc_codec.js';
+import { loadDbcFile, readDbcFile } from '../../nodes/dbc/load.js';
+import type { CanDatabase } from '../../nodes/dbc/codec.js';
 
 export const DBC_DIR = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/dbc');
 

@@ -2,9 +2,9 @@
 // and dspace_relay report on /diagnostics (packets/s, bytes/s, send errors, last sequence,
 // encoder overflow/missing).
 import type { Logger } from 'pino';
-import type { Time } from '../ros.js';
-import { RateCounter } from '../diagnostics.js';
-import { ThrottledLog } from '../logger.js';
+import type { Time } from '../runtime/ros.js';
+import { RateCounter } from '../runtime/diagnostics.js';
+import { ThrottledLog } from '../runtime/logger.js';
 import type { CompiledLayout } from './compile.js';
 import { UdpSender, type UdpDestination } from './udp_sender.js';
 

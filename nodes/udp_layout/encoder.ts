@@ -3,8 +3,8 @@
 // per array. One function (not a closure per field) keeps every intermediate double in registers,
 // so encode() allocates nothing. The generated text contains only numbers, and property names that
 // were checked against the message definition (and are quoted as string literals anyway).
-import { ConfigError } from '../errors.js';
-import type { Time } from '../ros.js';
+import { ConfigError } from '../runtime/errors.js';
+import type { Time } from '../runtime/ros.js';
 import { crc32 } from './crc32.js';
 import { F32_MAX } from './wire_types.js';
 import { formatPath } from './schema.js';

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CandumpParseError, formatCandumpLine, parseCandumpLine, type CandumpFrame } from '../../nodes/can_bridge/candump.js';
-import { rng } from './dbc_helpers.js';
+import { CandumpParseError, formatCandumpLine, parseCandumpLine, type CandumpFrame } from '../../nodes/buslog/candump.js';
+import { rng } from './helpers.js';
 
 const frame = (over: Partial<CandumpFrame>): CandumpFrame => ({
   time: { sec: 0, nanosec: 0 },

@@ -17,7 +17,7 @@
 // Where code generation is disabled (--disallow-code-generation-from-strings) an interpreted
 // decoder with the same results is used.
 import { ConfigError } from '../runtime/errors.js';
-import type { DbcDatabase, DbcMessage, DbcSignal } from './dbc_model.js';
+import type { DbcDatabase, DbcMessage, DbcSignal } from './model.js';
 import {
   type BitSegment,
   bigIntToHalves,
@@ -27,7 +27,7 @@ import {
   readHalves,
   signalSegments,
   writeHalves,
-} from './dbc_bits.js';
+} from './bits.js';
 
 /** Status bits returned by decodeInto. 0 = every signal of the frame decoded. */
 export const DECODE_OK = 0;

@@ -2,7 +2,7 @@
 // print one JSON object per datagram on stdout, decoded with the same layout file the node uses.
 import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../runtime/errors.js';
 import { planLayoutFile } from './compile.js';
 import { decodePacket, type DecodeOptions } from './decoder.js';
 import type { LayoutPlan } from './plan.js';

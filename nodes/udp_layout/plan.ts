@@ -1,7 +1,7 @@
 // Layout document → byte plan: the offset, size and wire type of every slot of the packet, checked
 // once (sizes, constants that must fit their type, counts that must fit their count field,
 // asserted offsets). Knows nothing of ROS message types; sources.ts binds the paths.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../runtime/errors.js';
 import { formatPath, type ArrayDoc, type HeaderDoc, type ItemDoc, type LayoutDoc, type OverflowPolicy, type ScalarDoc, type TimeUnit, type YamlPath } from './schema.js';
 import { unitFactor, wireType, UNIT_HELP, type WireType } from './wire_types.js';
 

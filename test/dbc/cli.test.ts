@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../nodes/can_bridge/cli.js';
-import { dbcPath } from './dbc_helpers.js';
+import { dbcPath } from './helpers.js';
 
 async function exec(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
   const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };
