@@ -134,7 +134,7 @@ async function startSimPose(node: RosNode): Promise<RunningNode> {
   diagnostics.add('pose', p.fix_topic, () => {
     const c = solver.counters;
     const fixAge = solver.hasFix ? (steady() - solver.lastFixAt) / 1000 : Number.NaN;
-    const stale = !solver.hasFix || fixAge * 1000 > p.stale_timeout_ms;
+    const stale = !solver.hasFix || fixAge * 1000 > solver.staleTimeoutMs;
     return {
       level: stale ? DiagnosticLevel.ERROR : !ego.heading_valid ? DiagnosticLevel.WARN : DiagnosticLevel.OK,
       message: !solver.hasFix ? 'no fix yet' : stale ? `stale: no fix for ${fixAge.toFixed(1)} s` : !ego.heading_valid ? 'no heading (held or unknown)' : 'ok',
@@ -142,6 +142,7 @@ async function startSimPose(node: RosNode): Promise<RunningNode> {
         projection: projection.describe(),
         fix_age_s: Number.isNaN(fixAge) ? 'never' : fixAge,
         stale_periods: stalePeriods,
+        stale_timeout_ms: solver.staleTimeoutMs,
         x: ego.x,
         y: ego.y,
         z: ego.z,

@@ -26,7 +26,7 @@ export const simPoseParams = defineParams({
   course_min_speed: { type: 'double', default: 1.0, min: 0, description: 'below this speed [m/s] the course over ground is not used as heading' },
   heading_timeout_ms: { type: 'double', default: 500, min: 1, description: 'a heading older than this is not used (course over ground instead, when moving) [ms]' },
   input_timeout_ms: { type: 'double', default: 500, min: 1, description: 'velocity / vehicle state older than this at the time of the fix is not used for extrapolation [ms]' },
-  stale_timeout_ms: { type: 'double', default: 300, min: 1, description: 'no fix for this long: the pose is stale (flagged in the packet, ERROR on /diagnostics) [ms]' },
+  stale_timeout_ms: { type: 'double', default: 0, min: 0, description: 'no fix for this long: the pose is stale (flagged in the packet, ERROR on /diagnostics) [ms]; 0 = automatic: 2.5 × the receiver\'s fix interval (2.5 s until two fixes were seen)' },
   stale_policy: { type: 'string', default: 'flag', choices: ['flag', 'stop'], description: 'flag: keep sending UDP with the stale flag (pose held at max extrapolation); stop: send nothing while stale. ROS pose topics stop while stale either way' },
   pose_topic: { type: 'string', default: 'vil/sim/ego_pose', description: 'geometry_msgs/msg/PoseStamped in frame_id; empty disables' },
   frame_id: { type: 'string', default: 'map', description: 'frame of the published pose' },

@@ -27,8 +27,20 @@ export interface PoseSolverOptions {
   headingTimeoutMs: number;
   /** Velocity / vehicle state older than this at the last fix is not used for extrapolation. */
   inputTimeoutMs: number;
+  /**
+   * No fix for this long: stale. 0 = automatic: STALE_INTERVALS × the receiver's fix interval
+   * (the median of the last few), so a 1 Hz and a 20 Hz receiver both work unconfigured.
+   */
   staleTimeoutMs: number;
 }
+
+/** Automatic stale timeout: this many fix intervals without a fix (one missed epoch is tolerated). */
+export const STALE_INTERVALS = 2.5;
+/** Automatic stale timeout before two fixes have shown the interval, and its bounds [ms]. */
+export const STALE_AUTO_INITIAL_MS = 2500;
+const STALE_AUTO_MIN_MS = 50;
+const STALE_AUTO_MAX_MS = 10_000;
+const INTERVALS_KEPT = 9;
 
 export interface FixInput {
   stamp: Time;
@@ -82,6 +94,11 @@ export class PoseSolver {
   private alt = 0;
   private status = 0;
   private lastZ = 0;
+  /** Recent fix intervals [ms] (ring) for the automatic stale timeout. */
+  private readonly intervals = new Float64Array(INTERVALS_KEPT);
+  private readonly sorted = new Float64Array(INTERVALS_KEPT);
+  private intervalCount = 0;
+  private autoStaleMs = STALE_AUTO_INITIAL_MS;
   // Scratch.
   private readonly tmpV: Vec3 = { x: 0, y: 0, z: 0 };
   private readonly tmpQ: Quat = { x: 0, y: 0, z: 0, w: 1 };
@@ -91,6 +108,11 @@ export class PoseSolver {
 
   get hasFix(): boolean {
     return this.haveFix;
+  }
+
+  /** The stale timeout in force [ms]: the configured one, or the automatic one. */
+  get staleTimeoutMs(): number {
+    return this.o.staleTimeoutMs > 0 ? this.o.staleTimeoutMs : this.autoStaleMs;
   }
 
   /** ms (steady clock) of the last accepted fix, -Infinity before. */
@@ -185,6 +207,7 @@ export class PoseSolver {
     this.lon = f.longitude;
     this.alt = f.altitude;
     this.status = f.status;
+    if (this.haveFix && nowMs > this.fixAt) this.observeInterval(nowMs - this.fixAt);
     this.fixAt = nowMs;
     this.haveFix = true;
     this.counters.fixes++;
@@ -200,7 +223,7 @@ export class PoseSolver {
     if (!this.haveFix) return false;
     const o = this.o;
     const age = nowMs - this.fixAt;
-    out.stale = age > o.staleTimeoutMs;
+    out.stale = age > this.staleTimeoutMs;
     if (out.stale) this.counters.staleSends++;
     out.fix_age = age / 1000;
 
@@ -288,6 +311,17 @@ export class PoseSolver {
     out.convergence = this.convergence;
     out.fix_count = this.counters.fixes;
     return true;
+  }
+
+  /** Median of the last fix intervals × STALE_INTERVALS (a dropped epoch or a burst moves it little). */
+  private observeInterval(ms: number): void {
+    this.intervals[this.intervalCount % INTERVALS_KEPT] = ms;
+    this.intervalCount++;
+    const n = Math.min(this.intervalCount, INTERVALS_KEPT);
+    for (let i = 0; i < n; i++) this.sorted[i] = this.intervals[i];
+    const view = this.sorted.subarray(0, n).sort();
+    const median = n % 2 ? view[(n - 1) >> 1] : (view[n / 2 - 1] + view[n / 2]) / 2;
+    this.autoStaleMs = Math.min(STALE_AUTO_MAX_MS, Math.max(STALE_AUTO_MIN_MS, STALE_INTERVALS * median));
   }
 }
 

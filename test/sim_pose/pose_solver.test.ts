@@ -122,6 +122,35 @@ describe('PoseSolver', () => {
     expect(e.stale).toBe(false);
   });
 
+  it('stale_timeout 0 follows the receiver: 2.5 fix intervals for a 1 Hz and a 20 Hz receiver, robust to one late epoch', () => {
+    const e = emptyEgoState();
+    // 1 Hz (the shipped config's old fixed 300 ms flipped stale/fresh twice a second here).
+    const slow = solver({ staleTimeoutMs: 0 });
+    expect(slow.staleTimeoutMs).toBe(2500); // before two fixes: the initial value
+    for (let i = 0; i < 5; i++) slow.fix(fix(1 + i), 1000 * i);
+    expect(slow.staleTimeoutMs).toBe(2500);
+    slow.solve({ sec: 5, nanosec: 0 }, 4000 + 1900, e); // one epoch missed: not stale
+    expect(e.stale).toBe(false);
+    slow.solve({ sec: 5, nanosec: 0 }, 4000 + 2501, e);
+    expect(e.stale).toBe(true);
+    // 20 Hz, with one epoch 300 ms late: the median ignores it.
+    const fast = solver({ staleTimeoutMs: 0 });
+    let t = 0;
+    for (let i = 0; i < 12; i++) {
+      t += i === 6 ? 300 : 50;
+      fast.fix(fix(1, t * 1e6), t);
+    }
+    expect(fast.staleTimeoutMs).toBe(125);
+    fast.solve({ sec: 1, nanosec: 0 }, t + 124, e);
+    expect(e.stale).toBe(false);
+    fast.solve({ sec: 1, nanosec: 0 }, t + 126, e);
+    expect(e.stale).toBe(true);
+    // A configured value wins.
+    const fixed = solver({ staleTimeoutMs: 300 });
+    for (let i = 0; i < 5; i++) fixed.fix(fix(1 + i), 1000 * i);
+    expect(fixed.staleTimeoutMs).toBe(300);
+  });
+
   it('falls back to the course over ground when the heading is stale and the vehicle moves; otherwise heading_valid is false', () => {
     const s = solver({ headingTimeoutMs: 100 });
     const e = emptyEgoState();
