@@ -14,7 +14,7 @@ import type { DiagnosticArrayMsg } from '../../nodes/runtime/diagnostics.js';
 import type { NavSatFixMsg, PoseMsg, PoseStampedMsg, QuaternionStampedMsg, TwistWithCovarianceStampedMsg } from '../../nodes/runtime/msg_types.js';
 import { ConfigError } from '../../nodes/runtime/errors.js';
 import { simPoseNode } from '../../nodes/sim_pose/main.js';
-import { startStructReceiver, type PyPacket } from '../udp/helpers.js';
+import { startStructReceiver, startStructStream, type PyPacket } from '../udp/helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const LAYOUT = `${root}config/layouts/sim_pose_ego.yaml`;
@@ -82,12 +82,10 @@ async function rig(params: string[]) {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('sim_pose on the local graph → UDP on 127.0.0.1', () => {
   it('sends poses at the configured rate with increasing sequence numbers, positions as PROJ computes them, stale when fixes stop', async () => {
-    const N = 150;
-    const rx = await startStructReceiver(LAYOUT, N, 30);
+    // Phases move on conditions (what arrived), never on sleeps: the machine may be loaded.
+    const rx = await startStructStream(LAYOUT);
     const r = await rig([
       `map_projection:=${TMERC}`,
       'rate_hz:=100.0',
@@ -99,7 +97,7 @@ describe('sim_pose on the local graph → UDP on 127.0.0.1', () => {
       `udp_destination:=127.0.0.1:${rx.port}`,
       'carla_pose_topic:=/carla/ego_vehicle/control/set_transform',
     ]);
-    const traj = trajectory(40);
+    const traj = trajectory(400);
     const published = new Map<number, [number, number]>(); // fix stamp (s) → lat, lon
     let i = 0;
     let paused = false;
@@ -120,13 +118,27 @@ describe('sim_pose on the local graph → UDP on 127.0.0.1', () => {
     };
     publishFix();
     const timer = setInterval(publishFix, 100);
-    await sleep(600);
-    paused = true; // fixes stop: stale after 300 ms
-    await sleep(700);
-    const staleDiag = r.diags.find((d) => d.status.some((s) => s.name === 'sim_pose: pose' && s.level === 2 && s.message.startsWith('stale')));
-    paused = false;
-    const packets = await rx.packets;
-    clearInterval(timer);
+    const wallStart = process.hrtime.bigint();
+    const fixTimes = (ps: PyPacket[]) => new Set(ps.filter((p) => !p.fields.stale).map((p) => p.fields.fix_time)).size;
+    let packets: PyPacket[];
+    let staleDiag: DiagnosticArrayMsg | undefined;
+    const staleReported = () =>
+      (staleDiag = r.diags.find((d) => d.status.some((s) => s.name === 'sim_pose: pose' && s.level === 2 && s.message.startsWith('stale'))));
+    try {
+      await rx.until('5 fixes sent on as fresh poses', (ps) => fixTimes(ps) >= 5);
+      paused = true; // fixes stop: stale 300 ms after the last one
+      await rx.until('10 stale packets', (ps) => ps.filter((p) => p.fields.stale).length >= 10);
+      await rx.until('/diagnostics reporting the stale pose', () => staleReported() !== undefined);
+      paused = false;
+      const resumedAt = rx.packets.length;
+      await rx.until('fresh packets after the fixes resumed', (ps) => ps.slice(resumedAt).some((p) => !p.fields.stale));
+    } finally {
+      clearInterval(timer);
+    }
+    const wallS = Number(process.hrtime.bigint() - wallStart) / 1e9;
+    await started?.stop();
+    started = undefined;
+    packets = await rx.stop();
 
     // Every packet whole, CRC right, sequence numbers +1 each.
     packets.forEach((p, k) => {
@@ -134,20 +146,22 @@ describe('sim_pose on the local graph → UDP on 127.0.0.1', () => {
       expect(p.crc_ok).toBe(true);
       if (k > 0) expect(p.header.sequence).toBe((packets[k - 1].header.sequence as number) + 1);
     });
-    // At the configured rate: the median interval of the send stamps is 10 ms (timer jitter aside).
+    // Never faster than the configured 100 Hz (a loaded machine can only make it slower, so there
+    // is no upper bound on the interval here): the median interval of the send stamps ≥ 9 ms, and
+    // no more packets than the elapsed time allows.
     const sendTimes = packets.map((p) => Number(BigInt(p.header.send_time as string | number)) / 1e9);
     const gaps = sendTimes.slice(1).map((t, k) => t - sendTimes[k]).sort((a, b) => a - b);
-    const median = gaps[Math.floor(gaps.length / 2)];
-    expect(median).toBeGreaterThan(0.007);
-    expect(median).toBeLessThan(0.014);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThanOrEqual(0.009);
+    expect(packets.length).toBeLessThanOrEqual(wallS * 100 + 2);
 
     // Fresh packets: position and yaw as PROJ computes them, plus lever arm and extrapolation.
     const fresh = packets.filter((p) => !p.fields.stale);
     const stale = packets.filter((p) => p.fields.stale);
-    expect(fresh.length).toBeGreaterThan(30);
+    expect(fresh.length).toBeGreaterThanOrEqual(5);
     expect(stale.length).toBeGreaterThan(10);
     const checked = new Set<number>();
-    for (const p of fresh.filter((_, k) => k % 5 === 0)) {
+    // The first packet after each fix, and every 7th beside (each spawns PROJ twice).
+    for (const p of fresh.filter((q, k) => k % 7 === 0 || q.fields.fix_time !== fresh[k - 1]?.fields.fix_time)) {
       const f = p.fields;
       const ll = published.get(f.fix_time);
       expect(ll).toBeDefined();
@@ -170,7 +184,7 @@ describe('sim_pose on the local graph → UDP on 127.0.0.1', () => {
       expect(p.header.flags).toBe(0);
       checked.add(f.fix_time);
     }
-    expect(checked.size).toBeGreaterThan(3);
+    expect(checked.size).toBe(fixTimes(packets));
 
     // Stale packets: flagged in the header and the payload, the pose held (not extrapolated on).
     for (const p of stale) expect(p.header.flags).toBe(1);
@@ -181,11 +195,11 @@ describe('sim_pose on the local graph → UDP on 127.0.0.1', () => {
     expect(new Set(held.map((p) => `${p.fields.x},${p.fields.y}`)).size).toBe(1);
     expect(held[0].fields.extrapolation_us).toBe(200_000); // max_extrapolation_ms
     // Fresh again after fixes resume.
-    expect(packets.at(-1)!.fields.stale).toBe(false);
+    expect(backFresh).toBeGreaterThan(firstStale);
     expect(staleDiag).toBeDefined();
 
     // ROS outputs: PoseStamped in map while fresh; the CARLA Pose is the same pose.
-    expect(r.poses.length).toBeGreaterThan(30);
+    expect(r.poses.length).toBeGreaterThanOrEqual(5);
     expect(r.poses.every((m) => m.header.frame_id === 'map')).toBe(true);
     expect(r.carla.length).toBe(r.poses.length);
     expect(r.carla.at(-1)).toEqual(r.poses.at(-1)!.pose);
@@ -204,6 +218,9 @@ describe('sim_pose on the local graph → UDP on 127.0.0.1', () => {
       'speed_source:=vehicle_state',
       'max_extrapolation_ms:=1000.0',
       'stale_timeout_ms:=5000.0',
+      // The inputs stay current however long the machine takes between them and the fix.
+      'input_timeout_ms:=600000.0',
+      'heading_timeout_ms:=600000.0',
       `udp_layout:=${LAYOUT}`,
       `udp_destination:=127.0.0.1:${rx.port}`,
     ]);
@@ -231,8 +248,14 @@ describe('sim_pose on the local graph → UDP on 127.0.0.1', () => {
       wheel_speed_ages: [0.01, 0.01, 0.01, 0.01],
     });
     r.heading.publish({ header: { stamp, frame_id: 'gnss' }, quaternion: { x: 0, y: 0, z: Math.sin(yaw0 / 2), w: Math.cos(yaw0 / 2) } });
-    await new Promise((res) => setTimeout(res, 20));
-    r.fix.publish({ ...fixMsg(lat0, lon0, stamp), altitude: 250 });
+    // The fix must find heading and vehicle state already taken in: wait until sim_pose reports them.
+    const counted = (key: string) =>
+      r.diags.some((d) => d.status.some((st) => st.name === 'sim_pose: pose' && st.values.some((kv) => kv.key === key && Number(kv.value) >= 1)));
+    for (let waited = 0; !(counted('headings') && counted('vehicle_states')); waited += 10) {
+      if (waited > 120_000) throw new Error('sim_pose never reported the heading and vehicle state it was sent: hung?');
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    r.fix.publish({ ...fixMsg(lat0, lon0, r.probe.now()), altitude: 250 });
     const packets = await rx.packets;
     for (const p of packets) {
       const f = p.fields;

@@ -1,6 +1,6 @@
 // Test helpers: the independent Python struct receiver (test/udp/struct_receiver.py).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -45,10 +45,64 @@ export async function startStructReceiver(yamlFile: string, count: number, timeo
       out.push(o);
     }
     const code: number = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.on('exit', (c) => r(c ?? -1))));
+    rmSync(dir, { recursive: true, force: true });
     if (code !== 0) throw new Error(`struct_receiver.py exited ${code}: ${stderr}`);
     return out;
   })();
   return { port: bound, packets };
+}
+
+/**
+ * The Python receiver without a packet count: `packets` fills as datagrams arrive; `until` waits
+ * for a condition on them (no time window: a test states what it waits for); `stop` ends it.
+ */
+export async function startStructStream(yamlFile: string): Promise<{
+  port: number;
+  packets: PyPacket[];
+  until(what: string, pred: (p: PyPacket[]) => boolean, limitMs?: number): Promise<void>;
+  stop(): Promise<PyPacket[]>;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'vil-udp-'));
+  const jsonFile = join(dir, 'layout.json');
+  writeFileSync(jsonFile, JSON.stringify(parse(readFileSync(yamlFile, 'utf8'))));
+  const child = spawn('python3', [STRUCT_RECEIVER, jsonFile, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const packets: PyPacket[] = [];
+  let bound: (port: number) => void;
+  const portKnown = new Promise<number>((r) => (bound = r));
+  let first = true;
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    if (first) {
+      first = false;
+      bound((JSON.parse(l) as { port: number }).port);
+    } else packets.push(JSON.parse(l));
+  });
+  const port = await Promise.race([portKnown, exited.then(() => -1)]);
+  if (port < 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`struct_receiver.py did not start: ${stderr}`);
+  }
+  return {
+    port,
+    packets,
+    async until(what, pred, limitMs = 120_000) {
+      // The limit only catches a hang; what is waited for is the condition.
+      const t0 = Date.now();
+      while (!pred(packets)) {
+        if (child.exitCode !== null) throw new Error(`struct_receiver.py ended while waiting for ${what}: ${stderr}`);
+        if (Date.now() - t0 > limitMs) throw new Error(`no ${what} within ${limitMs / 1000} s (${packets.length} packets): hung?`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+      return packets;
+    },
+  };
 }
 
 export function f32(x: number): number {

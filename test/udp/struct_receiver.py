@@ -165,9 +165,12 @@ def main():
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(group) + socket.inet_aton('127.0.0.1'))
     else:
         sock.bind(('127.0.0.1', port))
-    sock.settimeout(timeout)
+    # count 0: every datagram until the process is ended (no idle timeout).
+    sock.settimeout(timeout if count > 0 else None)
     print(json.dumps({'port': sock.getsockname()[1]}), flush=True)
-    for _ in range(count):
+    received = 0
+    while count <= 0 or received < count:
+        received += 1
         try:
             data, _addr = sock.recvfrom(65535)
         except socket.timeout:
