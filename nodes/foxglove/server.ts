@@ -44,6 +44,8 @@ export interface LiveViewStats extends SessionCounters {
   channels: number;
   /** Topics with at least one subscribed client now. */
   subscribedTopics: number;
+  /** Client subscriptions now (over all clients). */
+  subscriptions: number;
 }
 
 /** A transient-local topic's last messages, with their log times, for clients that subscribe later. */
@@ -161,8 +163,17 @@ export class FoxgloveLiveView {
     const total = { ...this.closedTotals };
     for (const s of this.sessions) for (const k of Object.keys(total) as (keyof SessionCounters)[]) total[k] += s.counters[k];
     let subscribedTopics = 0;
-    for (const e of this.entries.values()) if (e.subscribers.length > 0) subscribedTopics++;
-    return { ...total, clients: this.sessions.size, refusedConnections: this.refusedConnections, channels: this.entries.size, subscribedTopics };
+    let subscriptions = 0;
+    for (const e of this.entries.values()) {
+      if (e.subscribers.length > 0) subscribedTopics++;
+      subscriptions += e.subscribers.length;
+    }
+    return { ...total, clients: this.sessions.size, refusedConnections: this.refusedConnections, channels: this.entries.size, subscribedTopics, subscriptions };
+  }
+
+  /** Each connected client's own counters (name = its address:port). */
+  clients(): { name: string; counters: Readonly<SessionCounters> }[] {
+    return [...this.sessions].map((s) => ({ name: s.name, counters: s.counters }));
   }
 
   /** Closes every connection and the listening socket, removes every tap; the graph goes on. */
@@ -402,6 +413,7 @@ export class FoxgloveLiveView {
       clients: s.clients,
       channels: s.channels,
       subscribed_topics: s.subscribedTopics,
+      subscriptions: s.subscriptions,
       messages_sent: s.messagesSent,
       bytes_sent: s.bytesSent,
       messages_dropped_slow_clients: s.messagesDropped,
