@@ -26,8 +26,10 @@ import { loadDbcFile } from '../dbc/load.js';
 import { formatCandumpLine } from '../buslog/candump.js';
 import { demoDriveFromLog, nmeaEpochs } from './demo_drive.js';
 import { NODES } from './registry.js';
+import { parseListenAddress, type ListenAddress } from '../foxglove/address.js';
+import type { FoxgloveLiveView } from '../foxglove/server.js';
 
-const HELP = `Usage: vil demo [--epochs N] [--out DIR]
+const HELP = `Usage: vil demo [--epochs N] [--out DIR] [--foxglove [HOST:]PORT]
 
 Runs every vil node in this process on the local ROS graph, fed by a bundled drive:
 a real u-blox ZED-F9P receiver log through rtk_serial (over a pseudo-terminal, as on the vehicle),
@@ -39,6 +41,9 @@ markers node for rviz. Prints progress and a summary; records every topic to DIR
 Options:
   --epochs N   receiver epochs to play (1 per second; default: the whole log, 29)
   --out DIR    output directory (default: demo-out)
+  --foxglove [HOST:]PORT
+               serve a live view to Foxglove / Lichtblick while the drive runs (HOST defaults to
+               127.0.0.1), and keep serving after it until Ctrl-C; then the summary and checks.
 Needs socat (apt-get install socat). Exit code 0 when every check of the summary passed.
 `;
 
@@ -97,13 +102,21 @@ function table(rows: string[][]): string {
 export async function main(args: string[]): Promise<number> {
   let epochsWanted = Infinity;
   let outDir = 'demo-out';
+  let foxglove: ListenAddress | undefined;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--help' || args[i] === '-h') {
       process.stdout.write(HELP);
       return 0;
     } else if (args[i] === '--epochs') epochsWanted = Number(args[++i]);
     else if (args[i] === '--out') outDir = args[++i];
-    else {
+    else if (args[i] === '--foxglove') {
+      try {
+        foxglove = parseListenAddress(args[++i]);
+      } catch (e) {
+        process.stderr.write(`vil demo: ${(e as Error).message}\n`);
+        return 2;
+      }
+    } else {
       process.stderr.write(`vil demo: unknown argument ${args[i]}\n\n${HELP}`);
       return 2;
     }
@@ -162,6 +175,23 @@ export async function main(args: string[]): Promise<number> {
     '-p', `dspace_relay:routes_file:=${routesFile}`,
   ];
   const ctx = createLocalContext(parseRosArgs(argv), { recordPath: mcapFile });
+  let view: FoxgloveLiveView | undefined;
+  if (foxglove) {
+    // Before the nodes, so every topic is advertised as it appears and /tf_static is kept for late clients.
+    const { startLiveView, openInstructions } = await import('../foxglove/cli.js');
+    try {
+      view = await startLiveView(ctx, foxglove);
+    } catch (e) {
+      process.stderr.write(`vil demo: ${(e as Error).message}\n`);
+      await ctx.shutdown();
+      pty.socat.kill('SIGTERM');
+      simRx.socket.close();
+      dspaceRx.socket.close();
+      rmSync(ptyDir, { recursive: true, force: true });
+      return 2;
+    }
+    say(openInstructions(view));
+  }
   const defs = await Promise.all(Object.values(NODES).map((n) => n.load()));
   const started = await startNodes(ctx, defs);
   say(`nodes: ${defs.map((d) => d.name).join(', ')} — one process, local graph, recording to ${mcapFile}`);
@@ -170,6 +200,8 @@ export async function main(args: string[]): Promise<number> {
   const feed = (await import('node:fs')).openSync(pty.feed, 'r+');
   const { writeSync } = await import('node:fs');
   const t0 = performance.now();
+  let seconds = 0;
+  let liveStats: ReturnType<FoxgloveLiveView['stats']> | undefined;
   try {
     // The receiver: one epoch per second, as the real one sent them.
     await sleep(300);
@@ -183,7 +215,18 @@ export async function main(args: string[]): Promise<number> {
       );
     }
     await sleep(500);
+    if (view) {
+      say(`\ndrive done; the live view keeps serving on ws://${view.host}:${view.port} (nodes still running) — Ctrl-C to end and print the summary`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
   } finally {
+    // Rates are over the whole run (with --foxglove, the nodes ran on until Ctrl-C).
+    seconds = (performance.now() - t0) / 1000;
+    if (view) liveStats = view.stats();
+    await view?.close();
     await started.stop();
     await ctx.shutdown();
     pty.socat.kill('SIGTERM');
@@ -191,7 +234,6 @@ export async function main(args: string[]): Promise<number> {
     dspaceRx.socket.close();
     rmSync(ptyDir, { recursive: true, force: true });
   }
-  const seconds = (performance.now() - t0) / 1000;
 
   // 4. Summary and checks.
   const stats = ctx.graph.stats().filter((s) => s.messages > 0);
@@ -203,6 +245,9 @@ export async function main(args: string[]): Promise<number> {
   };
   say('\nUDP (sent = sequence span seen by the receiver)');
   say(table([['receiver', 'sent', 'received', 'lost', 'bad', 'stale'], udpRow(`simulator :${simRx.port}`, simRx), udpRow(`dSPACE :${dspaceRx.port}`, dspaceRx)]));
+  if (liveStats) {
+    say(`\nLive view: ${liveStats.messagesSent} messages sent to clients, ${liveStats.messagesDropped} dropped for slow clients, ${liveStats.clientMessages} published by clients, ${liveStats.malformedFrames} malformed frames refused`);
+  }
   const info = await readMcapInfo(mcapFile);
   const recorded = Number(info.statistics?.messageCount ?? 0n);
   const published = stats.reduce((n, s) => n + s.messages, 0);

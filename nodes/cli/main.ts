@@ -13,11 +13,11 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   run: {
-    summary: 'run <node|all> [...] [--ros-args ...]   run nodes (one process)',
+    summary: 'run <node|all> [...] [--foxglove PORT] [--ros-args ...]  run nodes (one process; live view on PORT)',
     load: async () => (await import('./run.js')).main,
   },
   demo: {
-    summary: 'demo [--epochs N] [--out DIR]             every node on the local graph, fed by a bundled drive',
+    summary: 'demo [--epochs N] [--out DIR] [--foxglove PORT]  every node on the local graph, fed by a bundled drive',
     load: async () => (await import('./demo.js')).main,
   },
   doctor: {

@@ -3,8 +3,13 @@ import { runNodesMain } from '../runtime/run.js';
 import type { NodeDefinition } from '../runtime/run.js';
 import { NODES } from './registry.js';
 import { implementationFromEnv, type ImplementationChoice } from '../runtime/context.js';
+import { parseListenAddress, type ListenAddress } from '../foxglove/address.js';
+import type { RosContext } from '../runtime/ros.js';
 
-const HELP = `Usage: vil run <node> [<node> ...] | all  [--ros ${'local|rclnodejs|auto'}] [--record FILE.mcap] [--ros-args ...]
+const FOXGLOVE_HELP = `  --foxglove [HOST:]PORT  local graph only: serve a live view to Foxglove / Lichtblick (Foxglove
+                  WebSocket protocol) on HOST (default 127.0.0.1) and PORT, e.g. 8765. Off unless given.`;
+
+const HELP = `Usage: vil run <node> [<node> ...] | all  [--ros ${'local|rclnodejs|auto'}] [--record FILE.mcap] [--foxglove [HOST:]PORT] [--ros-args ...]
 
 Runs the named nodes in this process on one ROS context. "all" runs every node (one-process mode).
 
@@ -12,6 +17,7 @@ Options:
   --ros IMPL      ROS implementation: rclnodejs (needs a sourced ROS 2), local (in-process graph),
                   auto (default: rclnodejs when it loads, else local). Env: VIL_ROS.
   --record FILE   local graph only: record every message to an MCAP file.
+${FOXGLOVE_HELP}
   --ros-args ...  ROS arguments: --params-file FILE, -p name:=value, -r from:=to, -r __ns:=/ns,
                   --log-level debug|info|warn|error.
 
@@ -25,6 +31,7 @@ export async function main(args: string[]): Promise<number> {
   const names: string[] = [];
   let implementation: ImplementationChoice = implementationFromEnv();
   let recordPath: string | undefined;
+  let foxglove: ListenAddress | undefined;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i];
@@ -45,6 +52,13 @@ export async function main(args: string[]): Promise<number> {
         process.stderr.write('vil run: --record needs a file name\n');
         return 2;
       }
+    } else if (a === '--foxglove') {
+      try {
+        foxglove = parseListenAddress(args[++i]);
+      } catch (e) {
+        process.stderr.write(`vil run: ${(e as Error).message}\n`);
+        return 2;
+      }
     } else names.push(a);
   }
   const wanted = names.length === 1 && names[0] === 'all' ? Object.keys(NODES) : names;
@@ -61,5 +75,14 @@ export async function main(args: string[]): Promise<number> {
     }
     defs.push(await entry.load());
   }
-  return runNodesMain(defs, args.slice(i), { implementation, recordPath });
+  const address = foxglove;
+  const attach = address
+    ? async (context: RosContext) => {
+        const { startLiveView, openInstructions } = await import('../foxglove/cli.js');
+        const view = await startLiveView(context, address);
+        process.stdout.write(openInstructions(view));
+        return { stop: () => view.close() };
+      }
+    : undefined;
+  return runNodesMain(defs, args.slice(i), { implementation, recordPath, attach });
 }

@@ -59,8 +59,13 @@ export async function startNodes(context: RosContext, defs: readonly NodeDefinit
   };
 }
 
+export interface RunOptions extends ContextOptions {
+  /** Started on the context before the nodes (e.g. a live view, so it sees every topic appear), stopped after them. */
+  attach?: (context: RosContext) => Promise<RunningNode>;
+}
+
 /** Process entry: context, nodes, signals. Resolves with the process exit code. */
-export async function runNodesMain(defs: readonly NodeDefinition[], argv: readonly string[], options: ContextOptions = {}): Promise<number> {
+export async function runNodesMain(defs: readonly NodeDefinition[], argv: readonly string[], options: RunOptions = {}): Promise<number> {
   const log = rootLogger();
   let context: RosContext;
   try {
@@ -69,12 +74,23 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
     log.fatal((e as Error).message);
     return 2;
   }
+  let attached: RunningNode | undefined;
+  if (options.attach) {
+    try {
+      attached = await options.attach(context);
+    } catch (e) {
+      log.fatal((e as Error).message);
+      await context.shutdown();
+      return 2;
+    }
+  }
   let started: StartedNodes;
   try {
     started = await startNodes(context, defs);
   } catch (e) {
     if (e instanceof ConfigError) log.fatal({ key: e.key, source: e.source }, e.message);
     else log.fatal({ err: e }, `start-up failed: ${(e as Error).message}`);
+    await attached?.stop();
     await context.shutdown();
     return 2;
   }
@@ -86,6 +102,7 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
       log.info({ signal }, 'shutting down');
       try {
         await started.stop();
+        await attached?.stop();
         await context.shutdown();
         resolve(0);
       } catch (e) {

@@ -12,8 +12,19 @@ import { CLOCK_QOS, resolveQos } from './qos.js';
 import { McapRecorder } from './recorder.js';
 import { wallNow } from './wall_clock.js';
 
+/** A declared parameter of a node on the local graph, with the value it started with. */
+export interface DeclaredParameter {
+  /** Fully qualified node name, e.g. "/rtk_serial". */
+  node: string;
+  name: string;
+  type: ParamSpec['type'];
+  value: unknown;
+}
+
 export interface LocalContext extends RosContext {
   readonly graph: LocalGraph;
+  /** Every parameter the live nodes declared (and use_sim_time, which every ROS node has). */
+  parameters(): DeclaredParameter[];
 }
 
 export interface LocalContextOptions {
@@ -35,6 +46,8 @@ class LocalNode implements RosNode, EndpointOwner {
   readonly useSimTime: boolean;
   private readonly overrides: Map<string, ParamOverride>;
   private readonly declared = new Set<string>();
+  /** Declared parameters with their values, for parameter introspection (a live view). */
+  readonly parameterValues = new Map<string, { type: ParamSpec['type']; value: unknown }>();
   private readonly warnedUnknown = new Set<string>();
   private unknownCheck: NodeJS.Immediate | undefined;
   private readonly publishers = new Set<LocalPublisher<unknown>>();
@@ -79,7 +92,10 @@ class LocalNode implements RosNode, EndpointOwner {
   declareParameters<S extends ParamSpecs>(specs: S): ParamValues<S> {
     this.assertAlive('declare parameters');
     const { values } = resolveParams(specs, this.overrides);
-    for (const k of Object.keys(specs)) this.declared.add(k);
+    for (const k of Object.keys(specs)) {
+      this.declared.add(k);
+      this.parameterValues.set(k, { type: specs[k].type, value: (values as Record<string, unknown>)[k] });
+    }
     // Parameters may be declared in several calls during start-up: judge leftovers afterwards.
     if (this.unknownCheck === undefined) {
       this.unknownCheck = setImmediate(() => {
@@ -186,6 +202,15 @@ class LocalContextImpl implements LocalContext {
     }
     this.nodes.add(node);
     return node;
+  }
+
+  parameters(): DeclaredParameter[] {
+    const out: DeclaredParameter[] = [];
+    for (const n of this.nodes) {
+      out.push({ node: n.fqn, name: 'use_sim_time', type: 'bool', value: n.useSimTime });
+      for (const [name, p] of n.parameterValues) out.push({ node: n.fqn, name, type: p.type, value: p.value });
+    }
+    return out;
   }
 
   forget(node: LocalNode): void {

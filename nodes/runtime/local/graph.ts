@@ -59,6 +59,19 @@ export interface MessageSink {
   readonly stats: RecordingStats;
 }
 
+/**
+ * Given every message of a topic it was added to: the publisher's ROS time (sim time under
+ * use_sim_time) and the CDR bytes, shared with the subscriptions (read them, never change them).
+ * Called inside publish(): it must return quickly and must not throw.
+ */
+export type MessageTap = (topic: TopicState, logTime: Time, data: Uint8Array) => void;
+
+/** Watches the graph from outside (a live view): told whenever a topic gets an endpoint. */
+export interface GraphObserver {
+  /** The first call for a TopicState is its appearance; later calls: another publisher or subscription. */
+  topicChanged(topic: TopicState): void;
+}
+
 /** A message does not match its type: thrown synchronously from publish(). */
 export class MessageValidationError extends Error {
   constructor(
@@ -135,6 +148,8 @@ export class TopicState {
   channelId: number | undefined;
   /** Set by the recorder at the topic's first message: the publishers' QoS then (for its channel). */
   offeredQos: QosSettings[] | undefined;
+  /** Who gets this topic's messages besides its subscriptions; empty costs publish() one check. */
+  taps: readonly MessageTap[] = [];
 
   constructor(
     readonly name: string,
@@ -144,6 +159,21 @@ export class TopicState {
 
   get endpoints(): number {
     return this.publishers.size + this.subscriptions.size;
+  }
+
+  addTap(tap: MessageTap): void {
+    if (!this.taps.includes(tap)) this.taps = [...this.taps, tap];
+  }
+
+  removeTap(tap: MessageTap): void {
+    this.taps = this.taps.filter((t) => t !== tap);
+  }
+
+  /** What the transient-local publishers keep for late joiners, oldest first per publisher. */
+  latched(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const p of this.publishers) if (p.history) out.push(...p.history.toArray());
+    return out;
   }
 }
 
@@ -188,6 +218,11 @@ export class LocalPublisher<T> implements Publisher<T> {
     if (this.history) this.history.push(bytes);
     const sink = this.graph.sink;
     if (sink) sink.write(state, this.owner.now(), bytes);
+    const taps = state.taps;
+    if (taps.length !== 0) {
+      const logTime = this.owner.now();
+      for (let i = 0; i < taps.length; i++) taps[i](state, logTime, bytes);
+    }
   }
 }
 
@@ -266,6 +301,7 @@ export class LocalGraph {
   private immediate: NodeJS.Immediate | undefined;
   private readonly incompatible: QosIncompatibility[] = [];
   private idleWaiters: (() => void)[] = [];
+  private observers: GraphObserver[] = [];
   private closed = false;
 
   constructor(options: { registry?: MessageRegistry; sink?: MessageSink } = {}) {
@@ -316,6 +352,7 @@ export class LocalGraph {
     const pub = new LocalPublisher<T>(this, owner, state, qos);
     state.publishers.add(pub as LocalPublisher<unknown>);
     for (const sub of state.subscriptions) this.connect(pub as LocalPublisher<unknown>, sub);
+    this.topicChanged(state);
     return pub;
   }
 
@@ -325,6 +362,7 @@ export class LocalGraph {
     const sub = new LocalSubscription<T>(this, owner, state, qos, callback);
     state.subscriptions.add(sub as LocalSubscription<unknown>);
     for (const pub of state.publishers) this.connect(pub, sub as LocalSubscription<unknown>);
+    this.topicChanged(state);
     return sub;
   }
 
@@ -365,6 +403,24 @@ export class LocalGraph {
     for (const pub of sub.state.publishers) {
       if (pub.matched.includes(sub)) pub.matched = pub.matched.filter((s) => s !== sub);
     }
+  }
+
+  /** Tells `observer` of every topic now and of every endpoint added later; returns the way to stop. */
+  observe(observer: GraphObserver): () => void {
+    this.observers = [...this.observers, observer];
+    for (const state of this.topics.values()) if (state.endpoints > 0) observer.topicChanged(state);
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+    };
+  }
+
+  /** The topic of that name, if any endpoint ever used it. */
+  topic(name: string): TopicState | undefined {
+    return this.topics.get(name);
+  }
+
+  private topicChanged(state: TopicState): void {
+    for (const o of this.observers) o.topicChanged(state);
   }
 
   /** Called by a subscription whose queue went from idle to non-empty. */
