@@ -152,7 +152,7 @@ export class BlfReader implements BusLogReader {
           const data = this.container(obj);
           if (data) parser.feed(data, obj.offset);
           // A cut container still gives the frames its first part holds, then the error.
-          if (obj.truncated) parser.flushAndFail(obj.truncated, obj.offset);
+          if (obj.truncated) throw new RecordingError(this.path, obj.offset, obj.truncated);
         } else if (obj.truncated) {
           throw new RecordingError(this.path, obj.offset, obj.truncated);
         } else {
@@ -166,6 +166,8 @@ export class BlfReader implements BusLogReader {
         }
       }
       parser.finish();
+      // Writers set the file size in the header when they close the file.
+      if (header.fileSize > file.size) throw new RecordingError(this.path, file.size, `the file has ${file.size} bytes, its header says ${header.fileSize}: truncated`);
     } catch (e) {
       failure = asRecordingError(this.path, e);
     }
@@ -315,11 +317,6 @@ class ObjectParser {
       pos += objSize;
     }
     this.tail = pos < n ? data.slice(pos) : EMPTY;
-  }
-
-  /** The file ended inside a container: frames so far stand, then the error. */
-  flushAndFail(problem: string, offset: number): never {
-    throw new RecordingError(this.path, offset, problem);
   }
 
   finish(): void {

@@ -10,6 +10,7 @@ import { asRecordingError, RandomAccessFile } from './file_source.js';
 import {
   BlockReader,
   chain,
+  parseCg,
   parseDg,
   parseHd,
   parseIdBlock,
@@ -61,6 +62,8 @@ interface Meta {
   hd: HdBlock;
   tool: string;
   dgs: DgPlan[];
+  /** Where the block structure broke off (truncated or corrupt file), if it did. */
+  damage: RecordingError | undefined;
 }
 
 export class Mf4Reader implements BusLogReader {
@@ -83,21 +86,41 @@ export class Mf4Reader implements BusLogReader {
     const hd = parseHd(r, await r.block(64, ['##HD']));
     let tool = '';
     if (hd.firstFh) {
-      const fh = await r.block(hd.firstFh, ['##FH']);
-      const xml = await r.text(fh.links[1] ?? 0);
-      const tid = /<tool_id>([^<]*)<\/tool_id>/.exec(xml)?.[1]?.trim();
-      const tver = /<tool_version>([^<]*)<\/tool_version>/.exec(xml)?.[1]?.trim();
-      tool = [tid, tver].filter(Boolean).join(' ');
+      // The writing tool, for people; a file cut before its history still reads.
+      try {
+        const fh = await r.block(hd.firstFh, ['##FH']);
+        const xml = await r.text(fh.links[1] ?? 0);
+        const tid = /<tool_id>([^<]*)<\/tool_id>/.exec(xml)?.[1]?.trim();
+        const tver = /<tool_version>([^<]*)<\/tool_version>/.exec(xml)?.[1]?.trim();
+        tool = [tid, tver].filter(Boolean).join(' ');
+      } catch (e) {
+        if (!(e instanceof RecordingError)) throw e;
+      }
     }
     const names = new Map<number, string>();
     const dgs: DgPlan[] = [];
     let order = 0;
-    for await (const b of chain(r, hd.firstDg, '##DG')) {
-      const dg = parseDg(r, b);
-      const plan: DgPlan = { index: dgs.length, address: dg.address, dataLink: dg.data, recordIdSize: dg.recordIdSize, groups: [] };
-      for await (const cgb of chain(r, dg.firstCg, '##CG')) plan.groups.push(await planGroup(r, cgb.address, dgs.length, order++, names));
-      dgs.push(plan);
-      if (dgs.length > 100000) r.fail(b.address, 'more than 100000 data groups: corrupt');
+    // A broken DG or CG chain (truncated file) ends the listing there: the groups before it are
+    // read, and the damage is reported after their frames.
+    let damage: RecordingError | undefined;
+    try {
+      for await (const b of chain(r, hd.firstDg, '##DG')) {
+        const dg = parseDg(r, b);
+        const plan: DgPlan = { index: dgs.length, address: dg.address, dataLink: dg.data, recordIdSize: dg.recordIdSize, groups: [] };
+        dgs.push(plan);
+        if (dgs.length > 100000) r.fail(b.address, 'more than 100000 data groups: corrupt');
+        try {
+          for await (const cgb of chain(r, dg.firstCg, '##CG')) plan.groups.push(await planGroup(r, parseCg(r, cgb), plan.index, order++, names));
+        } catch (e) {
+          if (!(e instanceof RecordingError)) throw e;
+          // Records of a group we cannot list make an unsorted DG unreadable; a sorted one has one group.
+          if (plan.recordIdSize > 0) for (const g of plan.groups) if (g.role !== 'skipped') Object.assign(g, { role: 'skipped', reason: `its data group's channel groups are unreadable (${e.problem})` });
+          throw e;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof RecordingError)) throw e;
+      damage = e;
     }
     // Cross-checks that need every group of a DG: VLSD targets, record sizes, sorted DGs.
     for (const dg of dgs) {
@@ -126,7 +149,7 @@ export class Mf4Reader implements BusLogReader {
     }
     if (dgs.length) r.knownAddresses.add(dgs[0].address);
     for (const dg of dgs) if (dg.dataLink) r.knownAddresses.add(dg.dataLink);
-    return { id, hd, tool, dgs };
+    return { id, hd, tool, dgs, damage };
   }
 
   async info(): Promise<RecordingInfo> {
@@ -146,6 +169,7 @@ export class Mf4Reader implements BusLogReader {
         });
       }
     }
+    if (meta.damage) groups.push({ name: '(the rest of the file)', status: { skipped: `unreadable: ${meta.damage.message}` } });
     const unsorted = dgs.filter((d) => d.recordIdSize > 0).length;
     const fin = id.unfinalised ? `unfinalised (${id.fileId}, flags ${id.unfinalisedFlags}${describeUnfin(id.unfinalisedFlags)})` : 'finalised';
     const layout = `${dgs.length} data group${dgs.length === 1 ? '' : 's'} (${unsorted ? `${unsorted} unsorted` : 'sorted'}${unsorted && unsorted < dgs.length ? `, ${dgs.length - unsorted} sorted` : ''}), ${groups.length} channel groups`;
@@ -153,7 +177,7 @@ export class Mf4Reader implements BusLogReader {
     return {
       path: this.path,
       format: 'mf4',
-      detail: `MDF ${id.versionText}, ${fin}, ${layout}, written by ${id.programId || '?'}${meta.tool && meta.tool !== id.programId ? ` (${meta.tool})` : ''}${timeNote}`,
+      detail: `MDF ${id.versionText}, ${fin}, ${layout}, written by ${meta.tool.startsWith(id.programId) && meta.tool ? meta.tool : `${id.programId || '?'}${meta.tool ? ` (${meta.tool})` : ''}`}${timeNote}${meta.damage ? ', DAMAGED (see the last group)' : ''}`,
       absoluteTime: true,
       start: { sec: hd.startSec, nanosec: hd.startNsec },
       groups,
@@ -171,6 +195,7 @@ export class Mf4Reader implements BusLogReader {
         streams.push(new DgDecoder(r, dg, meta.hd, this.skipped, lastOpen, seqVlsd));
       }
       yield* mergeByTime(streams.map((s) => s.batches()));
+      if (meta.damage) throw meta.damage;
     } catch (e) {
       throw asRecordingError(this.path, e);
     } finally {

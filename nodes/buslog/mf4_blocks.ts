@@ -42,15 +42,16 @@ export class BlockReader {
     throw new RecordingError(this.path, offset, problem);
   }
 
-  checkLink(address: number, from: string, at: number): void {
-    if (address !== 0 && (address < 64 || address + BLOCK_HEADER > this.file.size || !Number.isSafeInteger(address))) {
-      this.fail(at, `${from} links to byte ${address}, outside the file (${this.file.size} bytes): truncated or corrupt`);
+
+  private checkAddress(address: number): void {
+    if (address < 64 || address + BLOCK_HEADER > this.file.size) {
+      this.fail(address, `a link points to byte ${address}, outside the file (${this.file.size} bytes): truncated or corrupt`);
     }
   }
 
   /** The 24-byte header at `address`. */
   async header(address: number, expect?: readonly string[]): Promise<{ id: string; length: number; linkCount: number }> {
-    if (address < 64 || address + BLOCK_HEADER > this.file.size) this.fail(address, `block header at byte ${address} lies outside the file (${this.file.size} bytes)`);
+    this.checkAddress(address);
     return this.parseHeader(address, await this.file.read(address, BLOCK_HEADER), expect);
   }
 
@@ -70,7 +71,7 @@ export class BlockReader {
   /** A whole metadata block (header, links, data). */
   async block(address: number, expect?: readonly string[]): Promise<Block> {
     // One read for most blocks: the header and a guess of the rest, re-read when longer.
-    if (address < 64 || address + BLOCK_HEADER > this.file.size) this.fail(address, `block header at byte ${address} lies outside the file (${this.file.size} bytes)`);
+    this.checkAddress(address);
     let all = await this.file.read(address, 512);
     const { id, length, linkCount } = this.parseHeader(address, all, expect);
     if (length > MAX_META_BLOCK) this.fail(address, `${id} block at byte ${address} claims ${length} bytes`);
@@ -81,10 +82,10 @@ export class BlockReader {
     const dv = new DataView(all.buffer, all.byteOffset, all.byteLength);
     const links = new Array<number>(linkCount);
     for (let i = 0; i < linkCount; i++) {
+      // Checked when followed (header()): a truncated file may still hold the blocks that matter.
       const l = u64(dv, BLOCK_HEADER + i * 8);
-      this.checkLink(l, `${id} block at byte ${address}`, address);
       links[i] = l;
-      if (l) this.knownAddresses.add(l);
+      if (l && l < this.file.size) this.knownAddresses.add(l);
     }
     const start = BLOCK_HEADER + linkCount * 8;
     const bytes = all.subarray(start);
