@@ -31,6 +31,7 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** Object type names for the skip counters (vector_blf ObjectType). */
 const TYPE_NAMES: Record<number, string> = {
+  1: 'CAN_MESSAGE',
   2: 'CAN_ERROR',
   3: 'CAN_OVERLOAD',
   4: 'CAN_STATISTIC',
@@ -45,9 +46,13 @@ const TYPE_NAMES: Record<number, string> = {
   65: 'APP_TEXT',
   71: 'FLEXRAY_VFR_RECEIVE_MSG',
   72: 'CAN_DRIVER_SYNC',
+  73: 'CAN_ERROR_EXT',
   74: 'CAN_DRIVER_ERROR_EXT',
+  86: 'CAN_MESSAGE2',
   92: 'EVENT_COMMENT',
   96: 'GLOBAL_MARKER',
+  100: 'CAN_FD_MESSAGE',
+  101: 'CAN_FD_MESSAGE_64',
   102: 'ETHERNET_FRAME_EX',
   103: 'ETHERNET_FRAME_FORWARDED',
   104: 'CAN_FD_ERROR_64',
