@@ -149,11 +149,12 @@ export class AscReader implements BusLogReader {
       const h: AscHeader = { hex: true, relative: false, internalEvents: undefined, version: undefined, date: undefined, startMs: undefined };
       const clock = { sec: 0, nsec: 0 };
       for await (const { lines } of readLines(await this.open())) {
-        for (const raw of lines) {
-          const line = raw.trim();
+        for (let i = 0; i < lines.length; i++) {
+          const line = lines[i].trim();
           if (line === '') continue;
           const f = this.line(line, h, clock);
           if (f) window.push(f, 0);
+          if ((i & 511) === 511) window.drain(ready, false);
         }
         window.drain(ready, false);
         if (ready.length >= BATCH) {

@@ -155,7 +155,7 @@ export class BlfReader implements BusLogReader {
         if (!obj) break;
         if (obj.type === LOG_CONTAINER) {
           const data = this.container(obj);
-          if (data) parser.feed(data, obj.offset);
+          if (data) parser.feed(data, obj.offset, ready);
           // A cut container still gives the frames its first part holds, then the error.
           if (obj.truncated) throw new RecordingError(this.path, obj.offset, obj.truncated);
         } else if (obj.truncated) {
@@ -275,6 +275,7 @@ class TopLevel {
 /** Parses the objects inside the containers; an object may continue in the next container. */
 class ObjectParser {
   private tail: Uint8Array = EMPTY;
+  private objects = 0;
   private readonly startSec: number;
   private readonly startNsec: number;
 
@@ -292,7 +293,8 @@ class ObjectParser {
     this.skipped[key] = (this.skipped[key] ?? 0) + 1;
   }
 
-  feed(chunk: Uint8Array, containerOffset: number): void {
+  /** Parses a container's objects into the window, moving frames that may leave to `ready` as it goes. */
+  feed(chunk: Uint8Array, containerOffset: number, ready: LogFrame[]): void {
     const data = this.tail.length ? concatBytes(this.tail, chunk) : chunk;
     const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const n = data.length;
@@ -320,6 +322,7 @@ class ObjectParser {
       if (pos + objSize > n) break; // continues in the next container
       this.object(data, v, pos, headerSize, headerVersion, objSize, type);
       pos += objSize;
+      if ((++this.objects & 511) === 0) this.window.drain(ready, false);
     }
     this.tail = pos < n ? data.slice(pos) : EMPTY;
   }

@@ -228,6 +228,9 @@ function describeUnfin(flags: number): string {
 
 const NEED_DATA = 1;
 const NEED_SD = 2;
+/** The record budget ran out with records left in the chunk. */
+const MORE = 3;
+const DECODE_BUDGET = 512;
 
 /** Per-group decoding state. */
 interface GroupState {
@@ -253,6 +256,10 @@ interface VlsdState {
   keep: boolean;
   stored: Map<number, Uint8Array>;
   waiting: Map<number, { frame: LogFrame; len: number }>;
+  /** The latest frame waiting for a payload (most payloads follow their frame at once). */
+  lastFrame: LogFrame | undefined;
+  lastKey: number;
+  lastLen: number;
 }
 
 class DgDecoder {
@@ -296,7 +303,7 @@ class DgDecoder {
     }));
     for (const s of states) {
       if (s.plan.role === 'vlsd') {
-        s.vlsd = { offset: 0, seq: 0, claims: 0, keep: !!s.plan.payloadOf, stored: new Map(), waiting: new Map() };
+        s.vlsd = { offset: 0, seq: 0, claims: 0, keep: !!s.plan.payloadOf, stored: new Map(), waiting: new Map(), lastFrame: undefined, lastKey: -1, lastLen: 0 };
         if (!s.vlsd.keep) s.skipKey = `${s.plan.name}: payloads of no frame group that is read`;
       }
     }
@@ -329,7 +336,7 @@ class DgDecoder {
           const w = this.sdWanted!;
           this.sdWanted = undefined;
           await w.cursor.load(w.offset);
-        } else if (!(await this.more())) break;
+        } else if (status === NEED_DATA && !(await this.more())) break;
       }
     } catch (e) {
       failure = e;
@@ -374,14 +381,17 @@ class DgDecoder {
     const end = buf.length;
     const idSize = this.dg.recordIdSize;
     let p = this.pos;
-    for (;;) {
+    // A few hundred records at a time, so frames leave for the consumer while they are young
+    // (a whole 1 MiB chunk of frames at once would outlive the GC's young generation).
+    let budget = DECODE_BUDGET;
+    records: for (; budget > 0; budget--) {
       if (this.skipBytes > 0) {
         const n = Math.min(this.skipBytes, end - p);
         p += n;
         this.skipBytes -= n;
-        if (this.skipBytes > 0) break;
+        if (this.skipBytes > 0) break records;
       }
-      if (end - p < idSize || (idSize === 0 && p === end)) break;
+      if (end - p < idSize || (idSize === 0 && p === end)) break records;
       let g: GroupState | undefined;
       let rid = 0;
       switch (idSize) {
@@ -405,7 +415,7 @@ class DgDecoder {
       const q = p + idSize;
       const v = g.vlsd;
       if (v) {
-        if (end - q < 4) break;
+        if (end - q < 4) break records;
         const len = this.dv.getUint32(q, true);
         if (len > MAX_VLSD_ENTRY) this.fail(q, `a VLSD entry claims ${len} bytes: corrupt`);
         if (!v.keep) {
@@ -415,8 +425,8 @@ class DgDecoder {
           this.skipBytes = len;
           continue;
         }
-        if (end - q < 4 + len) break;
-        this.deliver(v, this.seqVlsd ? v.seq++ : v.offset, buf.subarray(q + 4, q + 4 + len));
+        if (end - q < 4 + len) break records;
+        this.deliver(v, this.seqVlsd ? v.seq++ : v.offset, buf, q + 4, len);
         v.offset += 4 + len;
         p = q + 4 + len;
         continue;
@@ -429,7 +439,7 @@ class DgDecoder {
         this.skipBytes = g.recordBytes;
         continue;
       }
-      if (end - q < g.recordBytes) break;
+      if (end - q < g.recordBytes) break records;
       if (this.frame(g, f, buf, q) === NEED_SD) {
         this.pos = p;
         return NEED_SD;
@@ -437,18 +447,38 @@ class DgDecoder {
       p = q + g.recordBytes;
     }
     this.pos = p;
-    return NEED_DATA;
+    return budget === 0 ? MORE : NEED_DATA;
   }
 
-  private deliver(v: VlsdState, key: number, payload: Uint8Array): void {
+  /** A VLSD entry (buf[at, at + len)) arrived: to the frame waiting for it, or kept for the frame to come. */
+  private deliver(v: VlsdState, key: number, buf: Uint8Array, at: number, len: number): void {
+    // Fast path: the frame just before (CANedge writes the frame, then its payload).
+    if (v.lastFrame !== undefined && v.lastKey === key) {
+      const n = len < v.lastLen ? len : v.lastLen;
+      v.lastFrame.data = buf.subarray(at, at + n);
+      v.lastFrame = undefined;
+      return;
+    }
     const w = v.waiting.get(key);
     if (w) {
       v.waiting.delete(key);
-      w.frame.data = payload.length > w.len ? payload.subarray(0, w.len) : payload;
+      w.frame.data = buf.subarray(at, at + (len < w.len ? len : w.len));
       return;
     }
-    v.stored.set(key, payload);
+    v.stored.set(key, buf.subarray(at, at + len));
     if (v.stored.size > MAX_STORED_PAYLOADS) v.stored.delete(v.stored.keys().next().value!);
+  }
+
+  /** A frame waits for its payload: in the one-frame slot, the older one (if any) moved to the map. */
+  private wait(v: VlsdState, key: number, frame: LogFrame, len: number): void {
+    if (v.lastFrame !== undefined) {
+      v.waiting.set(v.lastKey, { frame: v.lastFrame, len: v.lastLen });
+      // Payloads that never come: forget the oldest claim (the window drops its frame).
+      if (v.waiting.size > MAX_STORED_PAYLOADS * 16) v.waiting.delete(v.waiting.keys().next().value!);
+    }
+    v.lastFrame = frame;
+    v.lastKey = key;
+    v.lastLen = len;
   }
 
   /** One frame record at buf[q]; NEED_SD when its payload must be read first. */
@@ -508,7 +538,7 @@ class DgDecoder {
           const v = g.target!;
           // Offsets into the VLSD group's entries; by order when the file says offsets were not updated.
           const key = this.seqVlsd ? v.claims++ : fieldValue(f.payloadRef, buf, dv, q, index);
-          const entry = v.stored.get(key);
+          const entry = v.stored.size > 0 ? v.stored.get(key) : undefined;
           if (entry !== undefined) {
             v.stored.delete(key);
             data = entry.length > len ? entry.subarray(0, len) : entry;
@@ -537,11 +567,7 @@ class DgDecoder {
       dlc,
       data,
     };
-    if (waitOn) {
-      waitOn.waiting.set(waitKey, { frame, len });
-      // Payloads that never come: forget the oldest claim (the window drops its frame).
-      if (waitOn.waiting.size > MAX_STORED_PAYLOADS * 16) waitOn.waiting.delete(waitOn.waiting.keys().next().value!);
-    }
+    if (waitOn) this.wait(waitOn, waitKey, frame, len);
     this.window.push(frame, g.rank);
     return 0;
   }

@@ -8,6 +8,8 @@ import type { RandomAccessFile } from './file_source.js';
 export const BLOCK_HEADER = 24;
 /** Metadata blocks larger than this are taken as corrupt (a CN is ~160 bytes, a CC table a few kB). */
 const MAX_META_BLOCK = 16 << 20;
+const PAGE = 64 << 10;
+const MAX_PAGES = 64;
 /** Link count beyond which a block header is taken as corrupt. */
 const MAX_LINKS = 1 << 20;
 
@@ -43,6 +45,28 @@ export class BlockReader {
   }
 
 
+  private readonly pages = new Map<number, Promise<Uint8Array>>();
+
+  /**
+   * Bytes [address, address + length) (fewer at the end of the file) through a cache of 64 KiB
+   * pages: metadata blocks sit close together, so a file's hundreds of CN/TX/CC blocks cost a
+   * few reads. Returned bytes may be a view of a cached page: read them, do not keep them.
+   */
+  private async readSmall(address: number, length: number): Promise<Uint8Array> {
+    const first = Math.floor(address / PAGE);
+    const last = Math.floor((address + length - 1) / PAGE);
+    if (first !== last) return this.file.read(address, length);
+    let page = this.pages.get(first);
+    if (!page) {
+      if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value!);
+      page = this.file.read(first * PAGE, PAGE);
+      this.pages.set(first, page);
+    }
+    const p = await page;
+    const from = address - first * PAGE;
+    return p.subarray(from, Math.min(p.length, from + length));
+  }
+
   private checkAddress(address: number): void {
     if (address < 64 || address + BLOCK_HEADER > this.file.size) {
       this.fail(address, `a link points to byte ${address}, outside the file (${this.file.size} bytes): truncated or corrupt`);
@@ -52,7 +76,7 @@ export class BlockReader {
   /** The 24-byte header at `address`. */
   async header(address: number, expect?: readonly string[]): Promise<{ id: string; length: number; linkCount: number }> {
     this.checkAddress(address);
-    return this.parseHeader(address, await this.file.read(address, BLOCK_HEADER), expect);
+    return this.parseHeader(address, await this.readSmall(address, BLOCK_HEADER), expect);
   }
 
   private parseHeader(address: number, h: Uint8Array, expect?: readonly string[]): { id: string; length: number; linkCount: number } {
@@ -72,11 +96,11 @@ export class BlockReader {
   async block(address: number, expect?: readonly string[]): Promise<Block> {
     // One read for most blocks: the header and a guess of the rest, re-read when longer.
     this.checkAddress(address);
-    let all = await this.file.read(address, 512);
+    let all = await this.readSmall(address, 512);
     const { id, length, linkCount } = this.parseHeader(address, all, expect);
     if (length > MAX_META_BLOCK) this.fail(address, `${id} block at byte ${address} claims ${length} bytes`);
     if (address + length > this.file.size) this.fail(address, `${id} block at byte ${address} (${length} bytes) runs past the end of the file (${this.file.size} bytes): truncated`);
-    if (all.length < length) all = await this.file.read(address, length);
+    if (all.length < length) all = length <= PAGE ? await this.readSmall(address, length) : await this.file.read(address, length);
     else all = all.subarray(0, length);
     if (all.length < length) this.fail(address, `file ends inside the ${id} block at byte ${address}`);
     const dv = new DataView(all.buffer, all.byteOffset, all.byteLength);
