@@ -169,10 +169,11 @@ export class Mf4Reader implements BusLogReader {
         });
       }
     }
+    const cgCount = groups.length;
     if (meta.damage) groups.push({ name: '(the rest of the file)', status: { skipped: `unreadable: ${meta.damage.message}` } });
     const unsorted = dgs.filter((d) => d.recordIdSize > 0).length;
     const fin = id.unfinalised ? `unfinalised (${id.fileId}, flags ${id.unfinalisedFlags}${describeUnfin(id.unfinalisedFlags)})` : 'finalised';
-    const layout = `${dgs.length} data group${dgs.length === 1 ? '' : 's'} (${unsorted ? `${unsorted} unsorted` : 'sorted'}${unsorted && unsorted < dgs.length ? `, ${dgs.length - unsorted} sorted` : ''}), ${groups.length} channel groups`;
+    const layout = `${dgs.length} data group${dgs.length === 1 ? '' : 's'} (${unsorted ? `${unsorted} unsorted` : 'sorted'}${unsorted && unsorted < dgs.length ? `, ${dgs.length - unsorted} sorted` : ''}), ${cgCount} channel groups`;
     const timeNote = hd.timeFlags & 1 ? ', HD start time is local time (taken as UTC)' : '';
     return {
       path: this.path,
@@ -222,7 +223,6 @@ function describeUnfin(flags: number): string {
   if (flags & 0x40) what.push('VLSD offsets');
   return what.length ? `: not updated ${what.join(', ')}` : '';
 }
-
 
 // --- one data group's records --------------------------------------------------------------
 
