@@ -63,23 +63,23 @@ const DV_GET: Record<Exclude<PrimitiveType, 'bool' | 'int8' | 'uint8'>, string> 
   float64: 'getFloat64',
 };
 
-/** A check that is true when `x` is NOT acceptable as a value of `t` (typeof tests first; no allocation). */
+/** A check that is true when `x` is NOT acceptable as a value of `t` (typeof first: bitwise operators throw on bigints and call valueOf on objects). */
 function refuses(t: PrimitiveType, x: string): string {
   switch (t) {
     case 'bool':
       return `typeof ${x} !== 'boolean'`;
     case 'uint8':
-      return `(${x} & 255) !== ${x}`;
+      return `typeof ${x} !== 'number' || (${x} & 255) !== ${x}`;
     case 'int8':
-      return `((${x} << 24) >> 24) !== ${x}`;
+      return `typeof ${x} !== 'number' || ((${x} << 24) >> 24) !== ${x}`;
     case 'uint16':
-      return `(${x} & 65535) !== ${x}`;
+      return `typeof ${x} !== 'number' || (${x} & 65535) !== ${x}`;
     case 'int16':
-      return `((${x} << 16) >> 16) !== ${x}`;
+      return `typeof ${x} !== 'number' || ((${x} << 16) >> 16) !== ${x}`;
     case 'uint32':
-      return `(${x} >>> 0) !== ${x}`;
+      return `typeof ${x} !== 'number' || (${x} >>> 0) !== ${x}`;
     case 'int32':
-      return `(${x} | 0) !== ${x}`;
+      return `typeof ${x} !== 'number' || (${x} | 0) !== ${x}`;
     case 'float32':
       return `typeof ${x} !== 'number' || (${x} > ${FLOAT32_MAX} && ${x} !== Infinity) || (${x} < -${FLOAT32_MAX} && ${x} !== -Infinity)`;
     case 'float64':

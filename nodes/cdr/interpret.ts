@@ -11,12 +11,12 @@ type Struct = Element & { kind: 'struct' };
 /** True when `x` is acceptable as a value of `t` (bigints for 64-bit handled by the writers). */
 const ACCEPTS: Record<Exclude<PrimitiveType, 'int64' | 'uint64'>, (x: unknown) => boolean> = {
   bool: (x) => typeof x === 'boolean',
-  uint8: (x) => ((x as number) & 255) === x,
-  int8: (x) => (((x as number) << 24) >> 24) === x,
-  uint16: (x) => ((x as number) & 65535) === x,
-  int16: (x) => (((x as number) << 16) >> 16) === x,
-  uint32: (x) => (x as number) >>> 0 === x,
-  int32: (x) => ((x as number) | 0) === x,
+  uint8: (x) => typeof x === 'number' && (x & 255) === x,
+  int8: (x) => typeof x === 'number' && ((x << 24) >> 24) === x,
+  uint16: (x) => typeof x === 'number' && (x & 65535) === x,
+  int16: (x) => typeof x === 'number' && ((x << 16) >> 16) === x,
+  uint32: (x) => typeof x === 'number' && x >>> 0 === x,
+  int32: (x) => typeof x === 'number' && (x | 0) === x,
   float32: (x) => typeof x === 'number' && !((x > FLOAT32_MAX && x !== Infinity) || (x < -FLOAT32_MAX && x !== -Infinity)),
   float64: (x) => typeof x === 'number',
 };
