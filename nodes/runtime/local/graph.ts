@@ -8,6 +8,9 @@ import { messageRegistry, typeKey, typeName, type MessageRegistry } from '../msg
 import { codecFor, type CdrCodec } from '../codecs.js';
 import { CdrError, FieldError } from '../../cdr/errors.js';
 import { ThrottledLog } from '../logger.js';
+import { MessageDecodeError, MessageValidationError } from '../errors.js';
+
+export { MessageDecodeError, MessageValidationError } from '../errors.js';
 import { describeQos, incompatiblePolicy, type IncompatiblePolicy } from './qos.js';
 
 /** What the graph needs from the node owning an endpoint. */
@@ -60,33 +63,6 @@ export interface MessageSink {
   write(topic: TopicState, logTime: Time, data: Uint8Array): void;
   close(): Promise<void>;
   readonly stats: RecordingStats;
-}
-
-/** A message does not match its type: thrown synchronously from publish(). */
-export class MessageValidationError extends Error {
-  constructor(
-    readonly topic: string,
-    readonly type: string,
-    readonly path: string,
-    readonly problem: string,
-  ) {
-    super(`publish on ${topic} (${type}): ${path ? `field "${path}"` : 'message'}: ${problem}`);
-    this.name = 'MessageValidationError';
-  }
-}
-
-/** Bytes a subscription could not decode as its topic's type: the message is left out, counted and logged. */
-export class MessageDecodeError extends Error {
-  constructor(
-    readonly topic: string,
-    readonly type: string,
-    readonly path: string,
-    readonly offset: number,
-    readonly problem: string,
-  ) {
-    super(`message on ${topic} (${type}) is not valid CDR: ${path ? `field "${path}"` : 'message'} at byte ${offset}: ${problem}`);
-    this.name = 'MessageDecodeError';
-  }
 }
 
 /** Bounded FIFO of CDR buffers; grows when unbounded (keep_all). */
