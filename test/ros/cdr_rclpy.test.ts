@@ -8,7 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compileCodec } from '../../nodes/cdr/codec.js';
 import { plan } from '../../nodes/cdr/schema.js';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
@@ -21,7 +21,7 @@ const PER_TYPE = 8;
 
 let ws: string;
 let env: NodeJS.ProcessEnv;
-let types: string[];
+let types: string[] | undefined;
 
 /** Every 'pkg/msg/Type' the nodes' sources name. */
 function typesNamedInNodes(): string[] {
@@ -38,12 +38,22 @@ function typesNamedInNodes(): string[] {
   return [...found].sort();
 }
 
-beforeAll(() => {
-  ws = mkdtempSync(join(tmpdir(), 'vil-ros-cdr-'));
-  env = rosEnv(buildVilInterfaces(ws));
-  const installed = installedPackages(env);
-  types = registry.types().filter((t) => installed.has(t.split('/')[0]));
-}, 600_000);
+/** Setup inside the tests (not beforeAll): a setup that fails must fail the tests, not skip them. */
+let setupError: unknown;
+function ready(): string[] {
+  if (types) return types;
+  if (setupError) throw setupError;
+  try {
+    ws = mkdtempSync(join(tmpdir(), 'vil-ros-cdr-'));
+    env = rosEnv(buildVilInterfaces(ws));
+    const installed = installedPackages(env);
+    types = registry.types().filter((t) => installed.has(t.split('/')[0]));
+    return types;
+  } catch (e) {
+    setupError = e;
+    throw e;
+  }
+}
 
 afterAll(() => {
   if (ws) rmSync(ws, { recursive: true, force: true });
@@ -51,11 +61,13 @@ afterAll(() => {
 
 describe('vil CDR = rcl CDR (rclpy serialize_message on rmw_cyclonedds_cpp)', () => {
   it('the ROS installation has every type the nodes name, vil\'s own included', () => {
+    const types = ready();
     for (const t of typesNamedInNodes()) expect(types, t).toContain(t);
     expect(types.length).toBeGreaterThan(100);
   });
 
   it(`random and edge-case messages, ${PER_TYPE} per type: identical bytes; rcl reads vil's bytes back unchanged`, () => {
+    const types = ready();
     const cases: { type: string; msg: Record<string, unknown> }[] = [];
     types.forEach((type, i) => {
       const rnd = prng(0x7051 + i);
@@ -75,6 +87,7 @@ describe('vil CDR = rcl CDR (rclpy serialize_message on rmw_cyclonedds_cpp)', ()
   });
 
   it('decodes what rcl serialised into the message that was given (vil reading rclpy\'s bytes)', () => {
+    ready();
     const rnd = prng(0xdec0de);
     const cases = ['sensor_msgs/msg/NavSatFix', 'can_msgs/msg/Frame', 'vil/msg/ObjectList', 'visualization_msgs/msg/MarkerArray', 'diagnostic_msgs/msg/DiagnosticArray', 'nmea_msgs/msg/Sentence', 'rtcm_msgs/msg/Message', 'ros2_socketcan_msgs/msg/FdFrame'].map((type) => ({
       type,

@@ -81,4 +81,5 @@ def main():
             print(f"error: {type(e).__name__}: {e}".replace("\n", " "), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()
