@@ -13,13 +13,14 @@ import { CdrError, FieldError } from './errors.js';
 import { generateDecoder, generateEncoder, HOST_LITTLE_ENDIAN } from './generate.js';
 import { interpretDecoder, interpretEncoder } from './interpret.js';
 import { plan, type CdrSchema, type Element } from './schema.js';
+import { ALLOCATORS, newBytes } from './slab.js';
 import { compileValidator, type Check } from './validate.js';
 
 export interface CdrCodec {
   readonly type: string;
   /** Throws a FieldError (with .path and .problem) when the message does not match the type. */
   validate(message: unknown): void;
-  /** CDR with the encapsulation header: a fresh array of exactly the message's size. Throws FieldError. */
+  /** CDR with the encapsulation header: a fresh array of exactly the message's size (its own region of a shared slab, see slab.ts). Throws FieldError. */
   encode(message: unknown): Uint8Array;
   /**
    * The same bytes as a view into the codec's reusable buffer: valid until this codec encodes
@@ -87,6 +88,8 @@ function unknownKey(o: object, known: Set<string>): boolean {
 /** The helpers generated decoders call; `fail` throws the CdrError. */
 export interface DecodeHelpers {
   fail(path: string, offset: number, problem: string): never;
+  /** Fresh typed arrays by class name (see slab.ts). */
+  A: typeof ALLOCATORS;
   short(path: string, offset: number, need: number, end: number): never;
   /** A run of fixed-size reads at `offset` does not fit: names the first read cut off. */
   shortRun(offset: number, end: number, at: number[], sizes: number[], paths: string[]): never;
@@ -100,6 +103,7 @@ export function decodeHelpers(type: string): DecodeHelpers {
   const short = (path: string, offset: number, need: number, end: number): never => fail(path, offset, `truncated: ${need} bytes needed, ${Math.max(0, end - offset)} remain`);
   return {
     fail,
+    A: ALLOCATORS,
     short,
     shortRun: (offset, end, at, sizes, paths) => {
       for (let i = 0; i < at.length; i++) if (offset + at[i] + sizes[i] > end) short(paths[i], offset + at[i], sizes[i], end);
@@ -160,7 +164,9 @@ class Codec implements CdrCodec {
 
   encode(message: unknown): Uint8Array {
     const end = this.write(message);
-    return this.scratch.u8.slice(0, end);
+    const out = newBytes(end);
+    this.scratch.buf.copy(out, 0, 0, end);
+    return out;
   }
 
   encodeShared(message: unknown): Buffer {

@@ -413,6 +413,7 @@ export function generateEncoder(root: Element & { kind: 'struct' }, options: { b
  */
 export function generateDecoder(root: Element & { kind: 'struct' }, options: { littleEndian: boolean; bulk: boolean }): string {
   const le = options.littleEndian ? 'true' : 'false';
+  // Typed arrays are host-endian: byte copies only when the input's order is the host's (little).
   const bulk = options.bulk && options.littleEndian;
   const lines: string[] = [];
   let indent = '  ';
@@ -556,7 +557,8 @@ export function generateDecoder(root: Element & { kind: 'struct' }, options: { l
     emit(`let ${s} = "";`);
     block(`if (${n} !== 0) {`, () => {
       emit(`if (u8[o + ${n} - 1] !== 0) H.fail(${p}, o + ${n} - 1, "string of " + ${n} + " bytes does not end with NUL");`);
-      emit(`${s} = H.str(u8, o, o + ${n} - 1); o += ${n};`);
+      emit(`if (${n} > 1) ${s} = H.str(u8, o, o + ${n} - 1);`);
+      emit(`o += ${n};`);
     });
     if (bound !== undefined) emit(`if (${s}.length > ${bound}) H.fail(${p}, o, "string of length " + ${s}.length + " exceeds its bound string<=${bound}");`);
     al = { mod: 1, rem: 0 };
@@ -616,14 +618,22 @@ export function generateDecoder(root: Element & { kind: 'struct' }, options: { l
     const bytes = size === 1 ? n : literal !== undefined ? String(literal * size) : `${n} * ${size}`;
     const typed = t === 'bool' ? undefined : TYPED_ARRAY[t as NumericType].name;
     const loopRead = `for (let ${i} = 0; ${i} < ${n}; ${i}++) ${a}[${i}] = ${read(t, size === 1 ? `${base} + ${i}` : `${base} + ${i} * ${size}`)};`;
-    // A copy of the bytes in a fresh buffer: the message never shares memory with its input.
-    const copy = `new ${typed}(u8.buffer.slice(u8.byteOffset + ${base}, u8.byteOffset + ${base} + ${bytes}))`;
-    if (!typed) emit(`const ${a} = new Array(${n}); ${loopRead}`);
-    else if (t === 'uint8') emit(`const ${a} = u8.slice(${base}, ${base} + ${n});`);
-    else if (t === 'int8') emit(`const ${a} = ${copy};`);
-    else if (!bulk || (literal !== undefined && literal < BULK_MIN_ELEMENTS)) emit(`const ${a} = new ${typed}(${n}); ${loopRead}`);
-    else if (literal !== undefined) emit(`const ${a} = ${copy};`);
-    else emit(`let ${a}; if (${n} >= ${BULK_MIN_ELEMENTS}) ${a} = ${copy}; else { ${a} = new ${typed}(${n}); ${loopRead} }`);
+    if (!typed) {
+      emit(`const ${a} = new Array(${n}); ${loopRead}`);
+      return;
+    }
+    // A fresh array (H.A: on the heap, or a region of a slab no one else gets): the message never shares memory with its input.
+    emit(`const ${a} = H.A.${typed}(${n});`);
+    const small = literal !== undefined && literal < BULK_MIN_ELEMENTS;
+    if (size === 1) {
+      // Int8Array.set(Uint8Array) converts 255 to -1: a byte copy either way.
+      emit(small ? loopRead : `${a}.set(u8.subarray(${base}, ${base} + ${n}));`);
+      return;
+    }
+    const copy = `new Uint8Array(${a}.buffer, ${a}.byteOffset, ${bytes}).set(u8.subarray(${base}, ${base} + ${bytes}));`;
+    if (!bulk || small) emit(loopRead);
+    else if (literal !== undefined) emit(copy);
+    else emit(`if (${n} >= ${BULK_MIN_ELEMENTS}) ${copy} else ${loopRead}`);
   };
 
   const primitiveArray = (t: PrimitiveType, path: Path, fixed: number | undefined, bound: number | undefined): string => {

@@ -5,6 +5,7 @@
 import type { DecodeHelpers, Scratch } from './codec.js';
 import { minWireSize, PRIMITIVE_SIZE, TYPED_ARRAY, type Element, type NumericType, type PlannedField, type PrimitiveType } from './schema.js';
 import { FLOAT32_MAX, INT64_MAX, INT64_MIN, UINT64_MAX } from './validate.js';
+import { ALLOCATORS } from './slab.js';
 
 type Struct = Element & { kind: 'struct' };
 
@@ -263,7 +264,7 @@ export function interpretDecoder(root: Struct, options: { littleEndian: boolean;
     if (e.kind === 'primitive') {
       const t = e.type;
       const size = PRIMITIVE_SIZE[t];
-      const Typed = t === 'bool' ? undefined : (TYPED_ARRAY[t as NumericType] as unknown as new (n: number) => { [i: number]: unknown });
+      const alloc = t === 'bool' ? undefined : (ALLOCATORS[TYPED_ARRAY[t as NumericType].name as keyof typeof ALLOCATORS] as (n: number) => { [i: number]: unknown });
       return () => {
         let n: number;
         if (fixed !== undefined) n = fixed;
@@ -274,7 +275,7 @@ export function interpretDecoder(root: Struct, options: { littleEndian: boolean;
         if (n > 0) align(size);
         if (fixed !== undefined) need(p, n * size);
         else if (n * size > end - o) H.fail(pathText(p), o, `sequence of ${n} elements needs ${n * size} bytes, ${end - o} remain`);
-        const out = Typed ? new Typed(n) : new Array<unknown>(n);
+        const out = alloc ? alloc(n) : new Array<unknown>(n);
         for (let i = 0; i < n; i++) out[i] = get(t, o + i * size);
         o += n * size;
         return out;
