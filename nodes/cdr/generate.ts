@@ -251,9 +251,10 @@ export function generateEncoder(root: Element & { kind: 'struct' }, options: { b
     // Padding, length, at most 3 UTF-8 bytes per UTF-16 unit, NUL.
     grow(`o + ${n} * 3 + 8`);
     alignDirect(4);
-    emit(`const ${p} = o; o += 4;`);
-    // Buffer's UTF-8 writer beats a charCodeAt loop even for short ASCII strings (measured).
-    emit(`o += W.utf8(${x}, o); u8[o++] = 0; dv.setUint32(${p}, o - ${p} - 4, true);`);
+    // Empty strings (most of a marker's) need no call; Buffer's UTF-8 writer beats a charCodeAt
+    // loop even for short ASCII strings (measured).
+    emit(`if (${n} === 0) { dv.setUint32(o, 1, true); u8[o + 4] = 0; o += 5; }`);
+    emit(`else { const ${p} = o; o += 4; o += W.utf8(${x}, o); u8[o++] = 0; dv.setUint32(${p}, o - ${p} - 4, true); }`);
     al = { mod: 1, rem: 0 };
   };
 
