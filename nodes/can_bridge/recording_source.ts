@@ -61,6 +61,12 @@ export class RecordingSource {
   waiting: RecordingWait | undefined;
   /** True when stop() came while the source was waiting for a frame's time. */
   stoppedWhileWaiting = false;
+  /**
+   * Awaited at every yield to the event loop when set and it returns a promise: lets a consumer
+   * downstream hold a replay that runs as fast as possible until it has caught up (vil import
+   * waits for its MCAP writer, so memory stays bounded whatever the recording's size).
+   */
+  gate: (() => Promise<void> | undefined) | undefined;
   private stopped = false;
   private recording: MergedRecording | undefined;
   private wake: (() => void) | undefined;
@@ -116,6 +122,10 @@ export class RecordingSource {
       for (const p of this.opts.paths) readers.push(await openRecording(p));
       this.recording = new MergedRecording(readers);
       this.infos = await this.recording.infos();
+      if (new Set(this.infos.map((i) => i.absoluteTime)).size > 1) {
+        const rel = this.infos.filter((i) => !i.absoluteTime).map((i) => i.path);
+        throw new Error(`cannot merge recordings with absolute times and recordings with times since their measurement start (${rel.join(', ')}): replay them separately`);
+      }
     } catch (e) {
       await Promise.all(readers.map((r) => r.close()));
       throw e;
@@ -168,6 +178,8 @@ export class RecordingSource {
           if (++sinceYield >= yieldEvery) {
             sinceYield = 0;
             await new Promise<void>((r) => setImmediate(r));
+            const held = this.gate?.();
+            if (held) await held;
             if (this.stopped) return;
           }
         }

@@ -51,6 +51,8 @@ export interface StartedSource {
   recording?: RecordingSource;
   /** Frames of recorded channels no selected bus takes, by channel. */
   unmapped?: Map<number, number>;
+  /** Why a replay ended early (a truncated or corrupt file), once it has. */
+  error?: () => Error | undefined;
 }
 
 export function startSource(p: SourceParams, deps: SourceDeps): StartedSource {
@@ -141,6 +143,7 @@ function startCandump(p: SourceParams, { node, buses, intake, log }: SourceDeps)
   return {
     done: replay.done,
     stop: () => replay.stop(),
+    error: () => replayError,
     status: {
       name: 'candump replay',
       hardwareId: p.candump_file,
@@ -217,6 +220,7 @@ function startRecording(p: SourceParams, { node, buses, intake, log, configPath 
     stop: () => source.stop(),
     recording: source,
     unmapped,
+    error: () => replayError,
     status: {
       name: 'recording replay',
       hardwareId: files.join(' '),
