@@ -17,6 +17,8 @@ export const MAX_LISTED_UNKNOWN = 32;
 
 export class Intake {
   private readonly throttled: ThrottledLog;
+  /** Frames whose processing threw (a bug in a decoder or mapping): logged, counted, skipped. */
+  failures = 0;
 
   constructor(
     private readonly outputs: Outputs,
@@ -31,6 +33,7 @@ export class Intake {
       this.take(bus, f);
     } catch (e) {
       // A bug in a decoder or mapping must not take the node down: count, log, carry on.
+      this.failures++;
       this.throttled.error(`intake:${bus.plan.name}`, `${bus.plan.name}: frame 0x${f.id.toString(16)} failed: ${(e as Error).message}`, { stack: (e as Error).stack });
     }
   }

@@ -94,6 +94,8 @@ export interface CanBridgeRunning extends RunningNode {
   readonly plan: BridgePlan;
   /** The source, with its counters (the recording source's frames per channel, ...). */
   readonly source: StartedSource;
+  /** Frames whose processing failed (a bug; each logged at a rate limit). */
+  intakeFailures(): number;
   /** The selected buses' counters, by bus name. */
   busCounters(): Map<string, { frames: number; unknownFrames: number; unknownIds: number[]; errorFrames: number; fdFrames: number; ignoredFd: number }>;
   /** The /diagnostics content now. */
@@ -150,6 +152,7 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
     source: started,
     replayDone: started.done,
     diagnostics: () => diagnostics.collect(),
+    intakeFailures: () => intake.failures,
     busCounters: () =>
       new Map(
         [...buses.values()].map((b) => [

@@ -319,7 +319,8 @@ export async function runImport(args: string[], io: ImportIo): Promise<number> {
     // -- 3. convert: can_bridge on the local graph, recorded with the data's clock --------------
     if (existsSync(part)) rmSync(part);
     const start = scan.first ?? { sec: 0, nanosec: 0 };
-    const ctx = createLocalContext(parseRosArgs(['--ros-args', '--log-level', 'error', '--params-file', paramsPath]), { recordPath: part, record: { compression: o.compression }, dataClock: { start } });
+    // The node's own log stays quiet: what it would say is in the summary below.
+    const ctx = createLocalContext(parseRosArgs(['--ros-args', '--log-level', 'fatal', '--params-file', paramsPath]), { recordPath: part, record: { compression: o.compression }, dataClock: { start } });
     let started: StartedNodes;
     try {
       started = await startNodes(ctx, [canBridgeNode]);
@@ -410,6 +411,8 @@ export async function runImport(args: string[], io: ImportIo): Promise<number> {
     const dbcWarnings = dbs.reduce((n, db) => n + db!.warnings.length, 0);
     if (dbcWarnings) lines.push(`  DBC warnings: ${dbcWarnings} (printed above)`);
     if (rec.dropped) lines.push(`  ${formatCount(rec.dropped)} messages could not be written (the writer fell behind)`);
+    const failures = run.intakeFailures();
+    if (failures) lines.push(`  ${formatCount(failures)} frames failed in can_bridge and are missing from the decoded topics (a bug: please report it)`);
     for (const l of lines) say(l);
     if (recordingError) {
       say(`vil import: ${recordingError.message}`);
