@@ -167,7 +167,8 @@ describe('vil import: the command line', () => {
       [[mf4, '--dbc', dbc('gnss.dbc'), '--dbc', dbc('canmod-gps.dbc')], 'one --dbc without a channel only'],
       [[mf4, '--dbc', `2=${dbc('gnss.dbc')}`, '--dbc', `2=${dbc('gnss.dbc')}`], '--dbc 2=...: channel 2 given twice'],
       [[mf4, '--bogus'], 'unknown option --bogus'],
-      [[mf4, '--compression', 'lz4'], '--compression lz4: expected zstd or none'],
+      [[mf4], 'give a mode (--frames, --list) or what to convert with (--dbc, --config, --out)'],
+      [[mf4, '--out', 'x.mcap', '--compression', 'lz4'], '--compression lz4: expected zstd or none'],
     ] as [string[], string][]) {
       const r = await vilImport(args);
       expect(r.code, args.join(' ')).toBe(2);
