@@ -226,6 +226,14 @@ export class McapStreamWriter {
     return this.emit();
   }
 
+  /** A data-section buffer handed to the sink as it is (the caller does not reuse it). */
+  private emitBytes(bytes: Uint8Array): Promise<void> | void {
+    if (bytes.length === 0) return;
+    this.dataCrc = crc32(bytes, this.dataCrc);
+    this.position += bytes.length;
+    return this.sink.write(bytes);
+  }
+
   begin(profile: string, library: string): Promise<void> | void {
     this.out.bytes(MAGIC);
     const at = this.out.record(OP.header);
@@ -329,15 +337,18 @@ export class McapStreamWriter {
     const compression = this.options.compression?.name ?? '';
     const o = this.out;
     const chunkStartOffset = this.position + o.length;
-    const at = o.record(OP.chunk);
+    // The chunk record's fields, then its records as a buffer of their own (not copied into `out`).
+    o.u8(OP.chunk);
+    o.u64(8 + 8 + 8 + 4 + 4 + new TextEncoder().encode(compression).length + 8 + compressed.length);
     o.time(this.chunkStartSec, this.chunkStartNsec);
     o.time(this.chunkEndSec, this.chunkEndNsec);
     o.u64(records.length);
     o.u32(uncompressedCrc);
     o.string(compression);
     o.u64(compressed.length);
-    o.bytes(compressed);
-    o.end(at);
+    const head = this.emitData();
+    // The compressed buffer is the compressor's own; stored records live in the reused chunk buffer.
+    const body = this.emitBytes(compressed === records ? records.slice() : compressed);
     const chunkLength = this.position + o.length - chunkStartOffset;
     // Message indexes, one record per channel, right after the chunk.
     const indexOffsets: [number, number][] = [];
@@ -347,11 +358,18 @@ export class McapStreamWriter {
       indexOffsets.push([channelId, this.position + o.length]);
       const mi = o.record(OP.messageIndex);
       o.u16(channelId);
-      o.u32(idx.sec.length * 16);
-      for (let i = 0; i < idx.sec.length; i++) {
-        o.time(idx.sec[i], idx.nsec[i]);
-        o.u64(idx.offset[i]);
+      const n = idx.sec.length;
+      o.u32(n * 16);
+      o.ensure(n * 16);
+      const v = o.view;
+      let q = o.length;
+      for (let i = 0; i < n; i++) {
+        writeTime(v, q, idx.sec[i], idx.nsec[i]);
+        v.setUint32(q + 8, idx.offset[i], true);
+        v.setUint32(q + 12, 0, true);
+        q += 16;
       }
+      o.length = q;
       o.end(mi);
     }
     const indexLength = this.position + o.length - indexStart;
@@ -381,7 +399,8 @@ export class McapStreamWriter {
     this.chunkStartNsec = 0;
     this.chunkEndSec = -Infinity;
     this.chunkEndNsec = 0;
-    return this.emitData();
+    const tail = this.emitData();
+    if (head || body || tail) return Promise.all([head, body, tail]).then(() => undefined);
   }
 
   /** A Metadata record (outside chunks), indexed in the summary. */
