@@ -1,27 +1,26 @@
 // Records every message the local graph carries into an MCAP file as rosbag2's mcap storage
-// plugin writes it: profile "ros2", one ros2msg schema per type (the .msg text with its
-// dependencies), one "cdr" channel per topic with the publishers' offered QoS, chunked and
-// indexed with statistics so `ros2 bag info/play`, Foxglove and Lichtblick can seek in it.
+// plugin writes it (rosbag2_mcap.ts: profile "ros2", ros2msg schemas, cdr channels with offered
+// QoS and type hash, zstd chunks, indexes, statistics, the rosbag2 metadata record), so
+// `ros2 bag info/play`, Foxglove and Lichtblick open it.
 //
-// publish() only appends to an in-memory queue; a pump on the event loop feeds McapWriter (whose
+// publish() only appends to an in-memory queue; a pump on the event loop feeds the writer (whose
 // calls must not overlap) and the file stream, yielding between slices so a backlog never starves
 // message delivery.
 import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { McapWriter, type IWritable } from '@mcap/core';
-import { stringify as stringifyYaml } from 'yaml';
+import type { ByteSink } from './mcap_writer.js';
 import type { Logger } from 'pino';
-import type { QosSettings, Time } from '../ros.js';
+import type { Time } from '../ros.js';
 import type { MessageRegistry } from '../msg_registry.js';
 import { ConfigError } from '../errors.js';
 import type { MessageSink, RecordingStats, TopicState } from './graph.js';
+import { Rosbag2McapWriter, type Rosbag2WriterOptions } from './rosbag2_mcap.js';
 
 /** Messages handed to McapWriter before the pump yields to the event loop. */
-const SLICE = 512;
+const SLICE = 2048;
 /** Queued bytes beyond which new messages are not recorded (counted) rather than eat all memory. */
 const MAX_BACKLOG_BYTES = 256 * 1024 * 1024;
 
-class FileSink implements IWritable {
-  private pos = 0n;
+class FileSink implements ByteSink {
   private error: Error | undefined;
 
   constructor(private readonly stream: WriteStream) {
@@ -30,28 +29,23 @@ class FileSink implements IWritable {
     });
   }
 
-  async write(buffer: Uint8Array): Promise<void> {
+  /** Queues the bytes; returns a promise only when the stream asks to wait (drain). */
+  write(buffer: Uint8Array): Promise<void> | void {
     if (this.error) throw this.error;
-    this.pos += BigInt(buffer.byteLength);
-    // McapWriter hands over copies, so the stream may keep the buffer until it is flushed.
-    if (!this.stream.write(buffer)) {
-      await new Promise<void>((resolve, reject) => {
-        const onDrain = () => {
-          this.stream.off('error', onError);
-          resolve();
-        };
-        const onError = (e: Error) => {
-          this.stream.off('drain', onDrain);
-          reject(e);
-        };
-        this.stream.once('drain', onDrain);
-        this.stream.once('error', onError);
-      });
-    }
-  }
-
-  position(): bigint {
-    return this.pos;
+    // The writer hands over a buffer it does not reuse, so the stream may keep it until flushed.
+    if (this.stream.write(buffer)) return;
+    return new Promise<void>((resolve, reject) => {
+      const onDrain = () => {
+        this.stream.off('error', onError);
+        resolve();
+      };
+      const onError = (e: Error) => {
+        this.stream.off('drain', onDrain);
+        reject(e);
+      };
+      this.stream.once('drain', onDrain);
+      this.stream.once('error', onError);
+    });
   }
 
   end(): Promise<void> {
@@ -70,44 +64,29 @@ class FileSink implements IWritable {
   }
 }
 
-/** rmw's enum values, as rosbag2 metadata version ≤ 8 serialises QoS (read by Humble and Jazzy alike). */
-function qosYaml(profiles: QosSettings[]): string {
-  const zero = { sec: 0, nsec: 0 };
-  return stringifyYaml(
-    profiles.map((q) => ({
-      history: q.history === 'keep_last' ? 1 : 2,
-      depth: q.history === 'keep_last' ? q.depth : 0,
-      reliability: q.reliability === 'reliable' ? 1 : 2,
-      durability: q.durability === 'transient_local' ? 1 : 2,
-      deadline: zero,
-      lifespan: zero,
-      liveliness: 1,
-      liveliness_lease_duration: zero,
-      avoid_ros_namespace_conventions: false,
-    })),
-  );
-}
-
 export class McapRecorder implements MessageSink {
-  private readonly writer: McapWriter;
+  private readonly writer: Rosbag2McapWriter;
   private readonly file: FileSink;
-  private readonly schemaIds = new Map<string, number>();
-  private readonly sequences = new Map<number, number>();
   private topics: TopicState[] = [];
-  private times: Time[] = [];
+  /** Log times as (sec, nanosec) pairs, flat. */
+  private times: number[] = [];
   private datas: Uint8Array[] = [];
   private pumping: Promise<void> | undefined;
-  private backlogBytes = 0;
+  /** Bytes of messages queued for the writer. */
+  backlogBytes = 0;
+  /** Messages taken from the queue by the pump and not yet written. */
+  private inFlight = 0;
+  private belowWaiters: { limit: number; resolve: () => void }[] = [];
   private started: Promise<void>;
   private failed: Error | undefined;
   private closing = false;
-  private readonly encoder = new TextEncoder();
   readonly stats: RecordingStats;
 
   constructor(
     readonly path: string,
-    private readonly registry: MessageRegistry,
+    registry: MessageRegistry,
     private readonly logger: Logger,
+    options: Omit<Rosbag2WriterOptions, 'fileName'> = {},
   ) {
     let fd: number;
     try {
@@ -124,13 +103,8 @@ export class McapRecorder implements MessageSink {
     }
     this.stats = { path, messages: 0, bytes: 0, maxBacklog: 0, dropped: 0 };
     this.file = new FileSink(stream);
-    this.writer = new McapWriter({ writable: this.file, useChunks: true, chunkSize: 1 << 20, useStatistics: true, useSummaryOffsets: true, useChunkIndex: true, useMessageIndex: true });
-    this.started = this.run(async () => {
-      await this.writer.start({ profile: 'ros2', library: 'vil local graph (mcap-typescript)' });
-      // rosbag2 reads its own metadata record; an empty serialized_metadata tells it to read the
-      // channels' QoS in the integer form used above (see rosbag2_storage_mcap read_metadata).
-      await this.writer.addMetadata({ name: 'rosbag2', metadata: new Map([['serialized_metadata', ''], ['ROS_DISTRO', 'jazzy']]) });
-    });
+    this.writer = new Rosbag2McapWriter(this.file, registry, { library: 'vil local graph (mcap-typescript)', ...options, fileName: path });
+    this.started = this.run(() => this.writer.start());
   }
 
   write(topic: TopicState, logTime: Time, data: Uint8Array): void {
@@ -145,7 +119,7 @@ export class McapRecorder implements MessageSink {
     // The channel is registered later by the pump; the endpoints may be gone by then.
     topic.offeredQos ??= [...topic.publishers].map((p) => p.qos);
     this.topics.push(topic);
-    this.times.push(logTime);
+    this.times.push(logTime.sec, logTime.nanosec);
     this.datas.push(data);
     if (this.topics.length > this.stats.maxBacklog) this.stats.maxBacklog = this.topics.length;
     if (this.pumping === undefined) this.pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
@@ -163,6 +137,9 @@ export class McapRecorder implements MessageSink {
   private fail(e: Error): void {
     if (this.failed) return;
     this.failed = e;
+    this.backlogBytes = 0;
+    this.inFlight = 0;
+    queueMicrotask(() => this.wakeBelow());
     this.stats.error = e.message;
     this.topics = [];
     this.times = [];
@@ -179,43 +156,65 @@ export class McapRecorder implements MessageSink {
       this.topics = [];
       this.times = [];
       this.datas = [];
+      this.inFlight = topics.length;
       await this.run(async () => {
         for (let i = 0; i < topics.length; i++) {
           const state = topics[i];
-          const channelId = state.channelId ?? (await this.registerChannel(state));
-          const seq = (this.sequences.get(channelId) ?? 0) + 1;
-          this.sequences.set(channelId, seq);
-          const t = times[i];
-          const ns = BigInt(t.sec) * 1_000_000_000n + BigInt(t.nanosec);
-          await this.writer.addMessage({ channelId, sequence: seq, logTime: ns, publishTime: ns, data: datas[i] });
+          const channelId = state.channelId ?? this.registerChannel(state);
+          const data = datas[i];
+          const wait = this.writer.write(channelId, times[2 * i], times[2 * i + 1], data);
+          if (wait) await wait;
           this.stats.messages++;
-          this.stats.bytes += datas[i].byteLength;
-          this.backlogBytes -= datas[i].byteLength;
+          this.stats.bytes += data.byteLength;
+          this.backlogBytes -= data.byteLength;
+          this.inFlight--;
+          if (this.belowWaiters.length && (i & 63) === 0) this.wakeBelow();
           if (i % SLICE === SLICE - 1) await new Promise<void>((resolve) => setImmediate(resolve));
         }
       });
     }
     this.pumping = undefined;
+    this.wakeBelow();
   }
 
-  private async registerChannel(state: TopicState): Promise<number> {
-    let schemaId = this.schemaIds.get(state.type);
-    if (schemaId === undefined) {
-      schemaId = await this.writer.registerSchema({ name: state.type, encoding: 'ros2msg', data: this.encoder.encode(this.registry.schemaText(state.type)) });
-      this.schemaIds.set(state.type, schemaId);
+  /** Seconds between the first and the last log time written. */
+  dataSpanSeconds(): number {
+    const s = this.writer.span();
+    return s ? Number(s.end - s.start) / 1e9 : 0;
+  }
+
+  /** Messages waiting for the writer. */
+  get backlog(): number {
+    return this.topics.length + this.inFlight;
+  }
+
+  /**
+   * Resolves once at most `limit` messages wait for the writer (at once when fewer do, or when
+   * the recording failed or closed): backpressure for producers that can wait (vil import).
+   */
+  backlogBelow(limit: number): Promise<void> {
+    if (this.backlog <= limit || this.failed || this.closing) return Promise.resolve();
+    return new Promise((resolve) => this.belowWaiters.push({ limit, resolve }));
+  }
+
+  private wakeBelow(): void {
+    if (this.belowWaiters.length === 0) return;
+    const done = this.failed !== undefined || this.closing;
+    const keep: { limit: number; resolve: () => void }[] = [];
+    for (const w of this.belowWaiters) {
+      if (done || this.backlog <= w.limit) w.resolve();
+      else keep.push(w);
     }
-    const qos = state.offeredQos ?? [...state.publishers].map((p) => p.qos);
-    const channelId = await this.writer.registerChannel({
-      topic: state.name,
-      schemaId,
-      messageEncoding: 'cdr',
-      metadata: new Map([['offered_qos_profiles', qosYaml(qos)]]),
-    });
+    this.belowWaiters = keep;
+  }
+
+  private registerChannel(state: TopicState): number {
+    const channelId = this.writer.addTopic({ name: state.name, type: state.type, offeredQos: state.offeredQos ?? [...state.publishers].map((p) => p.qos) });
     state.channelId = channelId;
     return channelId;
   }
 
-  /** Writes what is queued, the summary and the footer, and closes the file. */
+  /** Writes what is queued, the rosbag2 metadata, the summary and the footer, and closes the file. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
