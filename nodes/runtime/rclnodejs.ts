@@ -212,18 +212,18 @@ export function installedSchema(rcl: Pick<RclnodejsModule, 'MessageIntrospector'
 // ---- Loading ----
 
 /** Loads rclnodejs, or throws one clear line saying why it cannot be used here and the fix. */
-export async function loadRclnodejs(env: NodeJS.ProcessEnv = process.env): Promise<RclnodejsModule> {
+/** `specifier` is for tests (a package that is surely absent); the product loads 'rclnodejs'. */
+export async function loadRclnodejs(env: NodeJS.ProcessEnv = process.env, specifier = 'rclnodejs'): Promise<RclnodejsModule> {
   if (!env.AMENT_PREFIX_PATH) {
     throw new Error('ROS 2 is not sourced (AMENT_PREFIX_PATH is not set). Fix: source /opt/ros/jazzy/setup.bash (and your workspace install/setup.bash)');
   }
   // A non-literal specifier keeps tsc from resolving rclnodejs's types: the build must not need them.
-  const specifier = 'rclnodejs';
   let mod: { default?: unknown };
   try {
     mod = (await import(specifier)) as { default?: unknown };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes("'rclnodejs'")) {
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(`'${specifier}'`)) {
       throw new Error(
         'rclnodejs is not installed (it is an optional dependency that builds only where ROS 2 is sourced). Fix: source /opt/ros/jazzy/setup.bash, then run `npm ci` (or `npm rebuild rclnodejs`) in the vil directory',
       );

@@ -312,13 +312,14 @@ describe('rclnodejs adapter: installed definitions against vil\'s (raw CDR only 
   });
 });
 
-describe('rclnodejs adapter on this machine (no ROS 2 here)', () => {
+describe('rclnodejs adapter where ROS 2 is not sourced or rclnodejs is absent', () => {
   it('refuses with "ROS 2 is not sourced" and the fix when AMENT_PREFIX_PATH is unset', async () => {
     await expect(loadRclnodejs({})).rejects.toThrow(/ROS 2 is not sourced.*source \/opt\/ros\/jazzy\/setup\.bash/);
   });
 
   it('says rclnodejs is not installed, with the fix, when ROS looks sourced but the package is absent', async () => {
-    await expect(loadRclnodejs({ AMENT_PREFIX_PATH: '/nonexistent' })).rejects.toThrow(/rclnodejs is not installed.*npm ci/);
+    // A package name that is surely absent: whether this machine's npm ci built rclnodejs does not matter.
+    await expect(loadRclnodejs({ AMENT_PREFIX_PATH: '/nonexistent' }, '@vil-test/rclnodejs-absent')).rejects.toThrow(/rclnodejs is not installed.*npm ci/);
   });
 
   it('createRclnodejsContext fails here with the clear reason', async () => {
