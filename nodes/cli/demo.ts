@@ -170,26 +170,38 @@ export async function main(args: string[]): Promise<number> {
   const feed = (await import('node:fs')).openSync(pty.feed, 'r+');
   const { writeSync } = await import('node:fs');
   const t0 = performance.now();
+  // Ctrl-C ends the drive early; the nodes are stopped and the recording is finalised all the same.
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const wait = (ms: number) => sleep(ms, undefined, { signal: interrupt.signal }).catch(() => undefined);
   try {
     // The receiver: one epoch per second, as the real one sent them.
-    await sleep(300);
-    for (let i = 0; i < epochs.length; i++) {
+    await wait(300);
+    for (let i = 0; i < epochs.length && !interrupt.signal.aborted; i++) {
       writeSync(feed, Buffer.from(epochs[i], 'latin1'));
       const next = t0 + (i + 1) * 1000;
-      await sleep(Math.max(0, next - performance.now()));
+      await wait(Math.max(0, next - performance.now()));
       say(
         `[${String(i + 1).padStart(2)}/${epochs.length}] fixes ${count('/vil/rtk/fix')}  CAN frames ${count('/vil/can/can0/raw') + count('/vil/can/can1/raw')}  ` +
           `object lists ${count('/vil/can/objects/esr')}  sim UDP ${simRx.packets}  dSPACE UDP ${dspaceRx.packets}  markers ${count('/vil/markers')}`,
       );
     }
-    await sleep(500);
+    await wait(500);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await started.stop();
     await ctx.shutdown();
     pty.socat.kill('SIGTERM');
     simRx.socket.close();
     dspaceRx.socket.close();
     rmSync(ptyDir, { recursive: true, force: true });
+  }
+  if (interrupt.signal.aborted) {
+    say(`\ninterrupted: nodes stopped, recording finalised (${mcapFile})`);
+    return 130;
   }
   const seconds = (performance.now() - t0) / 1000;
 
