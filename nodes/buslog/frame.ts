@@ -49,6 +49,8 @@ export interface RecordingGroup {
   frames?: number;
   /** What vil does with it: read, or skipped with the reason. */
   status: 'read' | { skipped: string };
+  /** How it is stored, for people (`vil import --list`): "unsorted DG 1, record id 3, 9-byte records, ...". */
+  detail?: string;
 }
 
 export interface RecordingInfo {

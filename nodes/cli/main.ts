@@ -32,6 +32,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'decode can --dbc FILE LOG|-            signal JSON lines from a candump log',
     load: async () => (await import('../can_bridge/cli.js')).main,
   },
+  import: {
+    summary: 'import --frames|--list RECORDING...        frames of an MF4/BLF/ASC/candump recording as candump lines, or what it holds',
+    load: async () => importMain,
+  },
   'udp decode': {
     summary: 'udp decode --layout FILE [INPUT]        JSON of captured datagrams (pcap or hex lines)',
     load: async () => (await import('../udp_layout/cli.js')).decodeMain,
@@ -41,6 +45,37 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('../udp_layout/cli.js')).listenMain,
   },
 };
+
+/**
+ * `vil import` modes, picked by the first mode flag present in the arguments (each mode's own
+ * module parses the rest). A mode without a flag (`flag: ''`) would run when no other matches.
+ */
+const IMPORT_MODES: { flag: string; usage: string; load(): Promise<CommandMain> }[] = [
+  {
+    flag: '--frames',
+    usage: 'vil import --frames RECORDING...                 print its frames as candump -L lines (several files: merged by time)',
+    load: async () => (await import('../buslog/cli.js')).framesMain,
+  },
+  {
+    flag: '--list',
+    usage: 'vil import --list [--json] [--no-count] RECORDING...  what a recording holds: format, groups, frames, skipped',
+    load: async () => (await import('../buslog/cli.js')).listMain,
+  },
+];
+
+function importUsage(): string {
+  return `Usage:\n${IMPORT_MODES.map((m) => `  ${m.usage}`).join('\n')}\n\nRECORDING: ASAM MDF 4 bus logging (.MF4), Vector BLF or ASC, or a candump log (by contents).\n  vil import --frames --help, vil import --list --help   details of one mode\n`;
+}
+
+async function importMain(args: string[]): Promise<number> {
+  const mode = IMPORT_MODES.find((m) => m.flag && args.includes(m.flag)) ?? IMPORT_MODES.find((m) => m.flag === '');
+  if (!mode) {
+    const help = args.length === 0 || args.includes('--help') || args.includes('-h');
+    (help ? stdout : stderr).write(help ? importUsage() : `vil import: give a mode (${IMPORT_MODES.map((m) => m.flag).filter(Boolean).join(', ')})\n\n${importUsage()}`);
+    return help ? 0 : 2;
+  }
+  return (await mode.load())(args.filter((a) => a !== mode.flag));
+}
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([, c]) => `  vil ${c.summary}`);

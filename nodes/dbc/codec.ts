@@ -17,7 +17,7 @@
 // Where code generation is disabled (--disallow-code-generation-from-strings) an interpreted
 // decoder with the same results is used.
 import { ConfigError } from '../runtime/errors.js';
-import type { DbcDatabase, DbcMessage, DbcSignal } from './model.js';
+import type { DbcDatabase, DbcMessage, DbcSignal, DbcWarning, DroppedMessage } from './model.js';
 import {
   type BitSegment,
   bigIntToHalves,
@@ -160,6 +160,8 @@ export class MessageCodec {
     this.scratch = new Float64Array(message.signals.length);
     this.signals = message.signals.map((sig, index) => compileSignal(message, sig, index));
     this.byName = new Map(this.signals.map((s) => [s.sig.name, s]));
+    // The 32-character DBC names of long-named signals find them too (config may use either).
+    for (const s of this.signals) if (s.sig.shortName !== undefined && !this.byName.has(s.sig.shortName)) this.byName.set(s.sig.shortName, s);
     for (const s of this.signals) {
       const sw = s.sig.multiplexerSignal;
       if (sw === null) continue;
@@ -185,7 +187,7 @@ export class MessageCodec {
     this.fast = fast;
   }
 
-  /** Output index of a signal, or -1. */
+  /** Output index of a signal (by its name or, for a long-named signal, its short DBC name), or -1. */
   indexOf(signal: string): number {
     return this.byName.get(signal)?.index ?? -1;
   }
@@ -565,43 +567,88 @@ function topoOrder(message: DbcMessage, signals: CompiledSignal[]): CompiledSign
   return order;
 }
 
-/** Every message of a database, compiled, with id lookup and a database-wide output layout. */
+/** J1939 parameter group number of a 29-bit id, as cantools's pgn_from_frame_id computes it. */
+export function j1939Pgn(id: number): number {
+  const pgn = (id >>> 8) & 0x3ffff;
+  // PDU1 (PDU format < 240): the PDU specific byte is a destination address, not part of the PGN.
+  return ((pgn >>> 8) & 0xff) < 240 ? pgn & 0x3ff00 : pgn;
+}
+
+/**
+ * Every message of a database, compiled, with id lookup and a database-wide output layout. A
+ * message that cannot be compiled (multiplexer switches in a cycle, ...) is left out with a
+ * warning, like the parser's own (see `dropped`, `warnings`).
+ */
 export class CanDatabase {
   readonly model: DbcDatabase;
   readonly messages: readonly MessageCodec[];
   /** Total number of signals: size of a Float64Array holding every message at its `base`. */
   readonly signalCount: number;
+  /** Messages left out: by the parser and here. */
+  readonly dropped: readonly DroppedMessage[];
+  /** The parser's warnings and those of compiling, in line order. */
+  readonly warnings: readonly DbcWarning[];
   private readonly standard: (MessageCodec | undefined)[] = new Array(2048);
   private readonly extendedIds = new Map<number, MessageCodec>();
+  /** J1939 messages (VFrameFormat J1939PG) by PGN; the first message of a PGN wins. */
+  private readonly pgns = new Map<number, MessageCodec>();
   private readonly names = new Map<string, MessageCodec>();
 
   constructor(model: DbcDatabase, options: { codegen?: boolean } = {}) {
     this.model = model;
     let base = 0;
     const codecs: MessageCodec[] = [];
+    const dropped = [...(model.dropped ?? [])];
+    const warnings = [...(model.warnings ?? [])];
     for (const m of model.messages) {
-      const c = new MessageCodec(m, base, options);
+      let c: MessageCodec;
+      try {
+        c = new MessageCodec(m, base, options);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        const reason = `${e.problem} (${e.key})`;
+        dropped.push({ name: m.name, ...(m.shortName ? { shortName: m.shortName } : {}), id: m.id, extended: m.extended, reason, source: m.source });
+        warnings.push({ message: `message ${m.name} left out: ${reason}`, source: m.source, leftOut: 'message' });
+        continue;
+      }
       base += m.signals.length;
       codecs.push(c);
       if (m.extended) this.extendedIds.set(m.id, c);
       else this.standard[m.id] = c;
-      this.names.set(m.name, c);
+      if (m.j1939 && m.extended && !this.pgns.has(j1939Pgn(m.id))) this.pgns.set(j1939Pgn(m.id), c);
     }
+    // Names: long names first, then the short DBC names of long-named messages where free.
+    for (const c of codecs) this.names.set(c.name, c);
+    for (const c of codecs) if (c.message.shortName !== undefined && !this.names.has(c.message.shortName)) this.names.set(c.message.shortName, c);
     this.messages = codecs;
     this.signalCount = base;
+    this.dropped = dropped;
+    this.warnings = warnings.sort((a, b) => a.source.line - b.source.line);
   }
 
-  /** The message with this id (11-bit standard or 29-bit extended), or undefined. */
+  /**
+   * The message for a frame id (11-bit standard or 29-bit extended), or undefined. An extended id
+   * the DBC does not list matches a J1939 message of the same PGN (any priority and source address).
+   */
   lookup(id: number, extended: boolean): MessageCodec | undefined {
-    return extended ? this.extendedIds.get(id) : this.standard[id];
+    if (!extended) return this.standard[id];
+    const c = this.extendedIds.get(id);
+    if (c !== undefined || this.pgns.size === 0) return c;
+    return this.pgns.get(j1939Pgn(id));
   }
 
+  /** A message by name (or, for a long-named message, its short DBC name). */
   byName(name: string): MessageCodec | undefined {
     return this.names.get(name);
   }
+
+  /** A message left out of this database, by name (long or short) or id, for an error that says why. */
+  droppedMessage(ref: string | number): DroppedMessage | undefined {
+    return this.dropped.find((d) => (typeof ref === 'number' ? d.id === ref : d.name === ref || d.shortName === ref));
+  }
 }
 
-/** Compiles a parsed database. Throws ConfigError for signals that cannot be decoded. */
+/** Compiles a parsed database; messages that cannot be compiled are left out (see CanDatabase). */
 export function compileDatabase(model: DbcDatabase, options: { codegen?: boolean } = {}): CanDatabase {
   return new CanDatabase(model, options);
 }
