@@ -16,6 +16,13 @@
 // literals; only numbers computed here go into the generated source, never text from the file.
 // Where code generation is disabled (--disallow-code-generation-from-strings) an interpreted
 // decoder with the same results is used.
+//
+// Named values: `decodeValues(data, into?)` gives an object of signal name → physical value
+// (every signal of the message; NaN when inactive or beyond a short payload), the form a user
+// reads (`v.WHEEL_SPEED_FR`). Each message has a generated constructor and decoder for its own
+// object shape: the names come from an array the generated code indexes (K[i]), so V8 sees one
+// key per store site and keeps both monomorphic. With `into` (an object from createValues() or
+// an earlier call) nothing is allocated.
 import { ConfigError } from '../runtime/errors.js';
 import type { DbcDatabase, DbcMessage, DbcSignal, DbcWarning, DroppedMessage } from './model.js';
 import {
@@ -123,6 +130,10 @@ function idCondition(v: string, ids: readonly number[]): string {
 }
 
 type DecodeFn = (d: Uint8Array, o: Float64Array, b: number) => number;
+type DecodeValuesFn = (d: Uint8Array, o: SignalValues) => number;
+
+/** Signal name → physical value of one message's signals (NaN: inactive or not in the payload). */
+export type SignalValues = Record<string, number>;
 
 export class MessageCodec {
   readonly message: DbcMessage;
@@ -145,6 +156,8 @@ export class MessageCodec {
   /** Switches before the signals that depend on them. */
   private readonly order: CompiledSignal[];
   private readonly fast: DecodeFn | null;
+  private readonly fastValues: DecodeValuesFn | null;
+  private readonly ValuesShape: (new () => SignalValues) | null;
   private readonly scratch: Float64Array;
   private readonly halves: [number, number] = [0, 0];
 
@@ -177,14 +190,21 @@ export class MessageCodec {
     }
     this.order = topoOrder(message, this.signals);
     let fast: DecodeFn | null = null;
+    let fastValues: DecodeValuesFn | null = null;
+    let shape: (new () => SignalValues) | null = null;
     if (options.codegen !== false) {
       try {
-        fast = this.generate();
+        fast = this.generate((i) => `o[b + ${i}]`, 'd, o, b') as DecodeFn;
+        fastValues = this.generate((i) => `o[K[${i}]]`, 'd, o') as DecodeValuesFn;
+        shape = this.generateShape();
       } catch (e) {
         if (!(e instanceof EvalError)) throw e;
+        fast = fastValues = shape = null;
       }
     }
     this.fast = fast;
+    this.fastValues = fastValues;
+    this.ValuesShape = shape;
   }
 
   /** Output index of a signal (by its name or, for a long-named signal, its short DBC name), or -1. */
@@ -205,6 +225,36 @@ export class MessageCodec {
     if (this.fast !== null && data.length >= this.length) return this.fast(data, out, base);
     return this.interpret(data, out, base);
   }
+
+  /** A SignalValues object of this message's shape, every signal NaN (for decodeValues's `into`). */
+  createValues(): SignalValues {
+    if (this.ValuesShape !== null) return new this.ValuesShape();
+    const o: SignalValues = {};
+    for (const name of this.signalNames) defineValue(o, name);
+    return o;
+  }
+
+  /**
+   * Decodes a payload into named physical values: `into` (allocation-free; an object from
+   * createValues() or an earlier call for this message) or a new object. Every signal of the
+   * message is set, NaN when inactive or not in the payload. The DECODE_* status of the frame
+   * goes to `lastStatus`.
+   */
+  decodeValues(data: Uint8Array, into?: SignalValues): SignalValues {
+    const o = into ?? this.createValues();
+    if (this.fastValues !== null && data.length >= this.length) {
+      this.lastStatus = this.fastValues(data, o);
+      return o;
+    }
+    const v = this.scratch;
+    this.lastStatus = this.interpret(data, v, 0);
+    const names = this.signalNames;
+    for (let i = 0; i < names.length; i++) o[names[i]] = v[i];
+    return o;
+  }
+
+  /** DECODE_* status bits of the last decodeValues() call. */
+  lastStatus = DECODE_OK;
 
   /** The interpreted decoder (reference for the generated one; used for short payloads). */
   decodeIntoInterpreted(data: Uint8Array, out: Float64Array, base = 0): number {
@@ -431,24 +481,28 @@ export class MessageCodec {
 
   private scratchMux: Float64Array | null = null;
 
-  /** Generates the straight-line decoder of this message. */
-  private generate(): DecodeFn {
-    const lines: string[] = ['let st = 0, r = 0, h = 0;'];
+  /**
+   * Generates the straight-line decoder of this message; `out(i)` is the JS expression of signal
+   * i's output slot (only numbers go into it: names are read from K at run time).
+   */
+  private generate(out: (index: number) => string, params: string): DecodeFn | DecodeValuesFn {
+    const lines: string[] = ['let st = 0, r = 0, h = 0, v = 0;'];
     const choiceSets: Set<number>[] = [];
     for (const s of this.signals) if (s.branchIds) lines.push(`let m${s.index} = NaN;`);
     for (const s of this.order) {
       const body: string[] = [];
-      const o = `o[b + ${s.index}]`;
+      const o = out(s.index);
       body.push(...rawExpression(s));
       const value = s.identity ? 'r' : `r * ${lit(s.sig.scale)} + ${lit(s.sig.offset)}`;
-      body.push(`${o} = ${value};`);
+      if (s.branchIds) body.push(`v = ${value};`, `${o} = v;`);
+      else body.push(`${o} = ${value};`);
       if (s.branchIds) {
         let mv: string;
         if (s.identity) mv = 'r';
         else if (s.choices) {
           choiceSets.push(new Set(s.choices.keys()));
-          mv = `(C[${choiceSets.length - 1}].has(r) ? r : Math.trunc(${o}))`;
-        } else mv = `Math.trunc(${o})`;
+          mv = `(C[${choiceSets.length - 1}].has(r) ? r : Math.trunc(v))`;
+        } else mv = `Math.trunc(v)`;
         body.push(`m${s.index} = ${mv};`);
         // Parenthesised: a one-branch condition is a bare `m === 1`, and `!m === 1` would test (!m) === 1.
         if (s.branchIds.size > 0) body.push(`if (!(${idCondition(`m${s.index}`, [...s.branchIds].sort((a, b) => a - b))})) st |= ${DECODE_UNKNOWN_MUX};`);
@@ -458,10 +512,22 @@ export class MessageCodec {
       else lines.push(`if (${idCondition(`m${s.parent}`, s.ids)}) {`, ...body.map((l) => `  ${l}`), `} else ${o} = NaN;`);
     }
     lines.push('return st;');
-    const src = `"use strict";\nreturn function decode_${this.extended ? 'x' : 's'}${this.id}(d, o, b) {\n  ${lines.join('\n  ')}\n};`;
-    const factory = new Function('F32', 'F32U', 'F64', 'F64U', 'C', src) as (...a: unknown[]) => DecodeFn;
-    return factory(F32, F32U, F64, F64U, choiceSets);
+    const src = `"use strict";\nreturn function decode_${this.extended ? 'x' : 's'}${this.id}(${params}) {\n  ${lines.join('\n  ')}\n};`;
+    const factory = new Function('F32', 'F32U', 'F64', 'F64U', 'C', 'K', src) as (...a: unknown[]) => DecodeFn | DecodeValuesFn;
+    return factory(F32, F32U, F64, F64U, choiceSets, this.signalNames);
   }
+
+  /** Generates the constructor of this message's SignalValues shape (names from K, see generate). */
+  private generateShape(): new () => SignalValues {
+    const lines = this.signalNames.map((name, i) => (name === '__proto__' ? `D(this, K[${i}]);` : `this[K[${i}]] = NaN;`));
+    const src = `"use strict";\nreturn function Values() {\n  ${lines.join('\n  ')}\n};`;
+    return new Function('K', 'D', src)(this.signalNames, defineValue) as new () => SignalValues;
+  }
+}
+
+/** An own, enumerable, writable property `name` = NaN (also for a signal named "__proto__"). */
+function defineValue(o: SignalValues, name: string): void {
+  Object.defineProperty(o, name, { value: NaN, writable: true, enumerable: true, configurable: true });
 }
 
 function ieee(s: CompiledSignal, hi: number, lo: number): number {
