@@ -131,6 +131,7 @@ function idCondition(v: string, ids: readonly number[]): string {
 
 type DecodeFn = (d: Uint8Array, o: Float64Array, b: number) => number;
 type DecodeValuesFn = (d: Uint8Array, o: SignalValues) => number;
+type DecodeNewValuesFn = (d: Uint8Array) => SignalValues;
 
 /** Signal name → physical value of one message's signals (NaN: inactive or not in the payload). */
 export type SignalValues = Record<string, number>;
@@ -157,7 +158,9 @@ export class MessageCodec {
   private readonly order: CompiledSignal[];
   private readonly fast: DecodeFn | null;
   private readonly fastValues: DecodeValuesFn | null;
-  private readonly ValuesShape: (new () => SignalValues) | null;
+  private readonly fastNewValues: DecodeNewValuesFn | null;
+  /** Constructor of this message's SignalValues shape: one argument per signal, in signal order. */
+  private readonly ValuesShape: (new (...values: number[]) => SignalValues) | null;
   private readonly scratch: Float64Array;
   private readonly halves: [number, number] = [0, 0];
 
@@ -191,19 +194,24 @@ export class MessageCodec {
     this.order = topoOrder(message, this.signals);
     let fast: DecodeFn | null = null;
     let fastValues: DecodeValuesFn | null = null;
-    let shape: (new () => SignalValues) | null = null;
+    let fastNewValues: DecodeNewValuesFn | null = null;
+    let shape: (new (...values: number[]) => SignalValues) | null = null;
     if (options.codegen !== false) {
       try {
-        fast = this.generate((i) => `o[b + ${i}]`, 'd, o, b') as DecodeFn;
-        fastValues = this.generate((i) => `o[K[${i}]]`, 'd, o') as DecodeValuesFn;
         shape = this.generateShape();
+        fast = this.generate((i) => `o[b + ${i}]`, 'into', 'd, o, b', shape) as DecodeFn;
+        fastValues = this.generate((i) => `o[K[${i}]]`, 'into', 'd, o', shape) as DecodeValuesFn;
+        // The new object is made in the generated function itself: one constructor per call site
+        // lets V8 allocate it inline.
+        fastNewValues = this.generate((i) => `x${i}`, 'new', 'd', shape) as DecodeNewValuesFn;
       } catch (e) {
         if (!(e instanceof EvalError)) throw e;
-        fast = fastValues = shape = null;
+        fast = fastValues = fastNewValues = shape = null;
       }
     }
     this.fast = fast;
     this.fastValues = fastValues;
+    this.fastNewValues = fastNewValues;
     this.ValuesShape = shape;
   }
 
@@ -228,9 +236,9 @@ export class MessageCodec {
 
   /** A SignalValues object of this message's shape, every signal NaN (for decodeValues's `into`). */
   createValues(): SignalValues {
-    if (this.ValuesShape !== null) return new this.ValuesShape();
+    if (this.ValuesShape !== null) return new this.ValuesShape(...this.signalNames.map(() => NaN));
     const o: SignalValues = {};
-    for (const name of this.signalNames) defineValue(o, name);
+    for (const name of this.signalNames) defineValue(o, name, NaN);
     return o;
   }
 
@@ -241,11 +249,12 @@ export class MessageCodec {
    * goes to `lastStatus`.
    */
   decodeValues(data: Uint8Array, into?: SignalValues): SignalValues {
-    const o = into ?? this.createValues();
     if (this.fastValues !== null && data.length >= this.length) {
-      this.lastStatus = this.fastValues(data, o);
-      return o;
+      if (into === undefined) return this.fastNewValues!(data);
+      this.lastStatus = this.fastValues(data, into);
+      return into;
     }
+    const o = into ?? this.createValues();
     const v = this.scratch;
     this.lastStatus = this.interpret(data, v, 0);
     const names = this.signalNames;
@@ -485,8 +494,11 @@ export class MessageCodec {
    * Generates the straight-line decoder of this message; `out(i)` is the JS expression of signal
    * i's output slot (only numbers go into it: names are read from K at run time).
    */
-  private generate(out: (index: number) => string, params: string): DecodeFn | DecodeValuesFn {
+  private generate(out: (index: number) => string, mode: 'into' | 'new', params: string, shape: new (...values: number[]) => SignalValues): DecodeFn | DecodeValuesFn | DecodeNewValuesFn {
     const lines: string[] = ['let st = 0, r = 0, h = 0, v = 0;'];
+    // 'new': values go to locals x<i>, then into the object's constructor in one go.
+    const locals = this.signals.map((s) => `x${s.index}`);
+    if (mode === 'new' && locals.length > 0) lines.push(`let ${locals.map((x) => `${x} = NaN`).join(', ')};`);
     const choiceSets: Set<number>[] = [];
     for (const s of this.signals) if (s.branchIds) lines.push(`let m${s.index} = NaN;`);
     for (const s of this.order) {
@@ -511,23 +523,25 @@ export class MessageCodec {
       else if (s.parent === -2) lines.push(`${o} = NaN;`);
       else lines.push(`if (${idCondition(`m${s.parent}`, s.ids)}) {`, ...body.map((l) => `  ${l}`), `} else ${o} = NaN;`);
     }
-    lines.push('return st;');
+    if (mode === 'new') lines.push(`const o = new V(${locals.join(', ')});`, 'R.lastStatus = st;', 'return o;');
+    else lines.push('return st;');
     const src = `"use strict";\nreturn function decode_${this.extended ? 'x' : 's'}${this.id}(${params}) {\n  ${lines.join('\n  ')}\n};`;
-    const factory = new Function('F32', 'F32U', 'F64', 'F64U', 'C', 'K', src) as (...a: unknown[]) => DecodeFn | DecodeValuesFn;
-    return factory(F32, F32U, F64, F64U, choiceSets, this.signalNames);
+    const factory = new Function('F32', 'F32U', 'F64', 'F64U', 'C', 'K', 'V', 'R', src) as (...a: unknown[]) => DecodeFn | DecodeValuesFn | DecodeNewValuesFn;
+    return factory(F32, F32U, F64, F64U, choiceSets, this.signalNames, shape, this);
   }
 
   /** Generates the constructor of this message's SignalValues shape (names from K, see generate). */
-  private generateShape(): new () => SignalValues {
-    const lines = this.signalNames.map((name, i) => (name === '__proto__' ? `D(this, K[${i}]);` : `this[K[${i}]] = NaN;`));
-    const src = `"use strict";\nreturn function Values() {\n  ${lines.join('\n  ')}\n};`;
-    return new Function('K', 'D', src)(this.signalNames, defineValue) as new () => SignalValues;
+  private generateShape(): new (...values: number[]) => SignalValues {
+    const args = this.signalNames.map((_, i) => `a${i}`);
+    const lines = this.signalNames.map((name, i) => (name === '__proto__' ? `D(this, K[${i}], a${i});` : `this[K[${i}]] = a${i};`));
+    const src = `"use strict";\nreturn function Values(${args.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
+    return new Function('K', 'D', src)(this.signalNames, defineValue) as new (...values: number[]) => SignalValues;
   }
 }
 
-/** An own, enumerable, writable property `name` = NaN (also for a signal named "__proto__"). */
-function defineValue(o: SignalValues, name: string): void {
-  Object.defineProperty(o, name, { value: NaN, writable: true, enumerable: true, configurable: true });
+/** An own, enumerable, writable property `name` (also for a signal named "__proto__"). */
+function defineValue(o: SignalValues, name: string, value: number): void {
+  Object.defineProperty(o, name, { value, writable: true, enumerable: true, configurable: true });
 }
 
 function ieee(s: CompiledSignal, hi: number, lo: number): number {
