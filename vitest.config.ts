@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The ROS tier (needs ROS 2 Jazzy) runs with `npm run test:ros` (vitest.ros.config.ts).
+    exclude: ['test/ros/**', '**/node_modules/**'],
     // Native addons (serialport, socketcan) and child processes: forks, not worker threads.
     pool: 'forks',
     testTimeout: 60_000,
