@@ -152,7 +152,7 @@ export async function run(): Promise<void> {
       console.log(`  vil framing only (best case: no decoding), 4096 B chunks: ${frameOnly(inp)}`);
       const logFile = join(dir, `${file}.x${inp.repeats}`);
       writeFileSync(logFile, inp.bytes);
-      const reproduce = `for i in $(seq ${inp.repeats}); do grep '^\\$' test/fixtures/gnss/${file} | sed 's/$/\\r/'; done > /tmp/${file}.x${inp.repeats}; time gpsdecode < /tmp/${file}.x${inp.repeats} > /dev/null`;
+      const reproduce = `for i in $(seq ${inp.repeats}); do grep '^\\$' test/fixtures/gnss/${file} | tr -d '\\r' | sed 's/$/\\r/'; done > /tmp/${file}.x${inp.repeats}; time gpsdecode < /tmp/${file}.x${inp.repeats} > /dev/null`;
       if (gpsdecode) {
         const g = timeChildMedian(3, gpsdecode, [], logFile);
         if (g.status !== 0) throw new Error(`gpsdecode exited ${g.status}`);
