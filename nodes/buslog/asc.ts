@@ -149,11 +149,12 @@ export class AscReader implements BusLogReader {
       const h: AscHeader = { hex: true, relative: false, internalEvents: undefined, version: undefined, date: undefined, startMs: undefined };
       const clock = { sec: 0, nsec: 0 };
       for await (const { lines } of readLines(await this.open())) {
-        for (const raw of lines) {
-          const line = raw.trim();
+        for (let i = 0; i < lines.length; i++) {
+          const line = lines[i].trim();
           if (line === '') continue;
           const f = this.line(line, h, clock);
           if (f) window.push(f, 0);
+          if ((i & 511) === 511) window.drain(ready, false);
         }
         window.drain(ready, false);
         if (ready.length >= BATCH) {
@@ -266,7 +267,7 @@ export class AscReader implements BusLogReader {
       return frameOf(sec, nsec, channel, id.id, id.extended, true, false, false, false, false, tx, dlc & 15, EMPTY);
     }
     const dlcText = tok[5] ?? '';
-    if (!(h.hex ? /^[0-9A-Fa-f]$/ : /^\d{1,2}$/).test(dlcText)) return this.bad(line);
+    if (!(h.hex ? /^[0-9A-Fa-f]{1,2}$/ : /^\d{1,2}$/).test(dlcText)) return this.bad(line);
     const dlc = parseInt(dlcText, h.hex ? 16 : 10);
     if (dlc > 15) return this.bad(line);
     return frameOf(sec, nsec, channel, id.id, id.extended, false, false, false, false, false, tx, dlc, this.bytes(tok, 6, Math.min(8, FD_LEN[dlc]), h));
@@ -286,7 +287,7 @@ export class AscReader implements BusLogReader {
     const esi = tok[i++];
     const dlcText = tok[i++] ?? '';
     const lenText = tok[i++] ?? '';
-    if (!/^[01]$/.test(brs ?? '') || !/^[01]$/.test(esi ?? '') || !(h.hex ? /^[0-9A-Fa-f]$/ : /^\d{1,2}$/).test(dlcText) || !/^\d{1,2}$/.test(lenText)) return this.bad(line);
+    if (!/^[01]$/.test(brs ?? '') || !/^[01]$/.test(esi ?? '') || !(h.hex ? /^[0-9A-Fa-f]{1,2}$/ : /^\d{1,2}$/).test(dlcText) || !/^\d{1,2}$/.test(lenText)) return this.bad(line);
     const dlc = parseInt(dlcText, h.hex ? 16 : 10);
     const len = Number(lenText);
     if (dlc > 15 || len > 64) return this.bad(line);

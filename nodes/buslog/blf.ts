@@ -31,6 +31,7 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** Object type names for the skip counters (vector_blf ObjectType). */
 const TYPE_NAMES: Record<number, string> = {
+  1: 'CAN_MESSAGE',
   2: 'CAN_ERROR',
   3: 'CAN_OVERLOAD',
   4: 'CAN_STATISTIC',
@@ -45,9 +46,13 @@ const TYPE_NAMES: Record<number, string> = {
   65: 'APP_TEXT',
   71: 'FLEXRAY_VFR_RECEIVE_MSG',
   72: 'CAN_DRIVER_SYNC',
+  73: 'CAN_ERROR_EXT',
   74: 'CAN_DRIVER_ERROR_EXT',
+  86: 'CAN_MESSAGE2',
   92: 'EVENT_COMMENT',
   96: 'GLOBAL_MARKER',
+  100: 'CAN_FD_MESSAGE',
+  101: 'CAN_FD_MESSAGE_64',
   102: 'ETHERNET_FRAME_EX',
   103: 'ETHERNET_FRAME_FORWARDED',
   104: 'CAN_FD_ERROR_64',
@@ -150,9 +155,9 @@ export class BlfReader implements BusLogReader {
         if (!obj) break;
         if (obj.type === LOG_CONTAINER) {
           const data = this.container(obj);
-          if (data) parser.feed(data, obj.offset);
+          if (data) parser.feed(data, obj.offset, ready);
           // A cut container still gives the frames its first part holds, then the error.
-          if (obj.truncated) parser.flushAndFail(obj.truncated, obj.offset);
+          if (obj.truncated) throw new RecordingError(this.path, obj.offset, obj.truncated);
         } else if (obj.truncated) {
           throw new RecordingError(this.path, obj.offset, obj.truncated);
         } else {
@@ -166,6 +171,8 @@ export class BlfReader implements BusLogReader {
         }
       }
       parser.finish();
+      // Writers set the file size in the header when they close the file.
+      if (header.fileSize > file.size) throw new RecordingError(this.path, file.size, `the file has ${file.size} bytes, its header says ${header.fileSize}: truncated`);
     } catch (e) {
       failure = asRecordingError(this.path, e);
     }
@@ -268,6 +275,7 @@ class TopLevel {
 /** Parses the objects inside the containers; an object may continue in the next container. */
 class ObjectParser {
   private tail: Uint8Array = EMPTY;
+  private objects = 0;
   private readonly startSec: number;
   private readonly startNsec: number;
 
@@ -285,7 +293,8 @@ class ObjectParser {
     this.skipped[key] = (this.skipped[key] ?? 0) + 1;
   }
 
-  feed(chunk: Uint8Array, containerOffset: number): void {
+  /** Parses a container's objects into the window, moving frames that may leave to `ready` as it goes. */
+  feed(chunk: Uint8Array, containerOffset: number, ready: LogFrame[]): void {
     const data = this.tail.length ? concatBytes(this.tail, chunk) : chunk;
     const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const n = data.length;
@@ -313,13 +322,9 @@ class ObjectParser {
       if (pos + objSize > n) break; // continues in the next container
       this.object(data, v, pos, headerSize, headerVersion, objSize, type);
       pos += objSize;
+      if ((++this.objects & 511) === 0) this.window.drain(ready, false);
     }
     this.tail = pos < n ? data.slice(pos) : EMPTY;
-  }
-
-  /** The file ended inside a container: frames so far stand, then the error. */
-  flushAndFail(problem: string, offset: number): never {
-    throw new RecordingError(this.path, offset, problem);
   }
 
   finish(): void {

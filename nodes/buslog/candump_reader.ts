@@ -113,6 +113,7 @@ export class CandumpReader implements BusLogReader {
             },
             0,
           );
+          if ((i & 511) === 511) window.drain(ready, false);
         }
         window.drain(ready, false);
         if (ready.length >= BATCH) {

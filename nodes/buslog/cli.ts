@@ -194,7 +194,8 @@ function tally(t: Tally, batch: readonly LogFrame[]): void {
     const kind = (f.error ? 'error' : f.rtr ? 'remote' : 'data') + (f.fd ? '_fd' : '');
     c[kind] = (c[kind] ?? 0) + 1;
     if (f.tx) c.tx = (c.tx ?? 0) + 1;
-    if (f.extended) c.extended_id = (c.extended_id ?? 0) + 1;
+    // An error frame's id is not a message id (python-can writes error frames with the IDE bit set).
+    if (f.extended && !f.error) c.extended_id = (c.extended_id ?? 0) + 1;
   }
 }
 

@@ -36,7 +36,8 @@ export class RandomAccessFile {
       if (bytesRead === 0) break; // the file shrank under us: give what there is
       done += bytesRead;
     }
-    return done === n ? buf : buf.subarray(0, done);
+    // A plain Uint8Array view: its subarrays (one per frame payload) are cheaper than Buffers'.
+    return new Uint8Array(buf.buffer, buf.byteOffset, done);
   }
 
   private closed = false;

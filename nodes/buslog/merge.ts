@@ -1,7 +1,8 @@
 // K-way merge of time-ordered frame streams (the data groups of one MF4; several recordings of one
 // drive: split files, one file per bus). Stable: frames with equal times come in source order,
 // then in their stream's order. Each source is pulled only when its batch runs out, so memory is
-// one batch per source.
+// one batch per source. A source that fails (truncated file) ends there; the others go on, and
+// the first failure is thrown after the last frame.
 import type { BusLogReader, LogFrame, RecordingInfo, SkipCounters } from './frame.js';
 
 export const BATCH = 4096;
@@ -11,6 +12,19 @@ export async function* mergeByTime(sources: AsyncIterable<readonly LogFrame[]>[]
   const bufs: (readonly LogFrame[])[] = [];
   const pos: number[] = [];
   const live: number[] = [];
+  let failure: { error: unknown } | undefined;
+  const nextNonEmpty = async (it: AsyncIterator<readonly LogFrame[]>): Promise<readonly LogFrame[] | undefined> => {
+    try {
+      for (;;) {
+        const n = await it.next();
+        if (n.done) return undefined;
+        if (n.value.length) return n.value;
+      }
+    } catch (e) {
+      failure ??= { error: e };
+      return undefined;
+    }
+  };
   try {
     for (let i = 0; i < its.length; i++) {
       const first = await nextNonEmpty(its[i]);
@@ -30,7 +44,7 @@ export async function* mergeByTime(sources: AsyncIterable<readonly LogFrame[]>[]
         const rest = bufs[i].slice(pos[i]);
         if (rest.length) yield rest;
         for (let b = await nextNonEmpty(its[i]); b; b = await nextNonEmpty(its[i])) yield b as LogFrame[];
-        return;
+        break;
       }
       // Pick the earliest head; ties go to the lower source index (live is kept in index order).
       let best = live[0];
@@ -57,16 +71,9 @@ export async function* mergeByTime(sources: AsyncIterable<readonly LogFrame[]>[]
       }
     }
     if (out.length) yield out;
+    if (failure) throw failure.error;
   } finally {
     await Promise.all(its.map((it) => it.return?.(undefined)));
-  }
-}
-
-async function nextNonEmpty(it: AsyncIterator<readonly LogFrame[]>): Promise<readonly LogFrame[] | undefined> {
-  for (;;) {
-    const n = await it.next();
-    if (n.done) return undefined;
-    if (n.value.length) return n.value;
   }
 }
 

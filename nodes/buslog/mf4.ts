@@ -10,6 +10,7 @@ import { asRecordingError, RandomAccessFile } from './file_source.js';
 import {
   BlockReader,
   chain,
+  parseCg,
   parseDg,
   parseHd,
   parseIdBlock,
@@ -61,6 +62,8 @@ interface Meta {
   hd: HdBlock;
   tool: string;
   dgs: DgPlan[];
+  /** Where the block structure broke off (truncated or corrupt file), if it did. */
+  damage: RecordingError | undefined;
 }
 
 export class Mf4Reader implements BusLogReader {
@@ -83,21 +86,41 @@ export class Mf4Reader implements BusLogReader {
     const hd = parseHd(r, await r.block(64, ['##HD']));
     let tool = '';
     if (hd.firstFh) {
-      const fh = await r.block(hd.firstFh, ['##FH']);
-      const xml = await r.text(fh.links[1] ?? 0);
-      const tid = /<tool_id>([^<]*)<\/tool_id>/.exec(xml)?.[1]?.trim();
-      const tver = /<tool_version>([^<]*)<\/tool_version>/.exec(xml)?.[1]?.trim();
-      tool = [tid, tver].filter(Boolean).join(' ');
+      // The writing tool, for people; a file cut before its history still reads.
+      try {
+        const fh = await r.block(hd.firstFh, ['##FH']);
+        const xml = await r.text(fh.links[1] ?? 0);
+        const tid = /<tool_id>([^<]*)<\/tool_id>/.exec(xml)?.[1]?.trim();
+        const tver = /<tool_version>([^<]*)<\/tool_version>/.exec(xml)?.[1]?.trim();
+        tool = [tid, tver].filter(Boolean).join(' ');
+      } catch (e) {
+        if (!(e instanceof RecordingError)) throw e;
+      }
     }
     const names = new Map<number, string>();
     const dgs: DgPlan[] = [];
     let order = 0;
-    for await (const b of chain(r, hd.firstDg, '##DG')) {
-      const dg = parseDg(r, b);
-      const plan: DgPlan = { index: dgs.length, address: dg.address, dataLink: dg.data, recordIdSize: dg.recordIdSize, groups: [] };
-      for await (const cgb of chain(r, dg.firstCg, '##CG')) plan.groups.push(await planGroup(r, cgb.address, dgs.length, order++, names));
-      dgs.push(plan);
-      if (dgs.length > 100000) r.fail(b.address, 'more than 100000 data groups: corrupt');
+    // A broken DG or CG chain (truncated file) ends the listing there: the groups before it are
+    // read, and the damage is reported after their frames.
+    let damage: RecordingError | undefined;
+    try {
+      for await (const b of chain(r, hd.firstDg, '##DG')) {
+        const dg = parseDg(r, b);
+        const plan: DgPlan = { index: dgs.length, address: dg.address, dataLink: dg.data, recordIdSize: dg.recordIdSize, groups: [] };
+        dgs.push(plan);
+        if (dgs.length > 100000) r.fail(b.address, 'more than 100000 data groups: corrupt');
+        try {
+          for await (const cgb of chain(r, dg.firstCg, '##CG')) plan.groups.push(await planGroup(r, parseCg(r, cgb), plan.index, order++, names));
+        } catch (e) {
+          if (!(e instanceof RecordingError)) throw e;
+          // Records of a group we cannot list make an unsorted DG unreadable; a sorted one has one group.
+          if (plan.recordIdSize > 0) for (const g of plan.groups) if (g.role !== 'skipped') Object.assign(g, { role: 'skipped', reason: `its data group's channel groups are unreadable (${e.problem})` });
+          throw e;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof RecordingError)) throw e;
+      damage = e;
     }
     // Cross-checks that need every group of a DG: VLSD targets, record sizes, sorted DGs.
     for (const dg of dgs) {
@@ -126,7 +149,7 @@ export class Mf4Reader implements BusLogReader {
     }
     if (dgs.length) r.knownAddresses.add(dgs[0].address);
     for (const dg of dgs) if (dg.dataLink) r.knownAddresses.add(dg.dataLink);
-    return { id, hd, tool, dgs };
+    return { id, hd, tool, dgs, damage };
   }
 
   async info(): Promise<RecordingInfo> {
@@ -146,14 +169,16 @@ export class Mf4Reader implements BusLogReader {
         });
       }
     }
+    const cgCount = groups.length;
+    if (meta.damage) groups.push({ name: '(the rest of the file)', status: { skipped: `unreadable: ${meta.damage.message}` } });
     const unsorted = dgs.filter((d) => d.recordIdSize > 0).length;
     const fin = id.unfinalised ? `unfinalised (${id.fileId}, flags ${id.unfinalisedFlags}${describeUnfin(id.unfinalisedFlags)})` : 'finalised';
-    const layout = `${dgs.length} data group${dgs.length === 1 ? '' : 's'} (${unsorted ? `${unsorted} unsorted` : 'sorted'}${unsorted && unsorted < dgs.length ? `, ${dgs.length - unsorted} sorted` : ''}), ${groups.length} channel groups`;
+    const layout = `${dgs.length} data group${dgs.length === 1 ? '' : 's'} (${unsorted ? `${unsorted} unsorted` : 'sorted'}${unsorted && unsorted < dgs.length ? `, ${dgs.length - unsorted} sorted` : ''}), ${cgCount} channel groups`;
     const timeNote = hd.timeFlags & 1 ? ', HD start time is local time (taken as UTC)' : '';
     return {
       path: this.path,
       format: 'mf4',
-      detail: `MDF ${id.versionText}, ${fin}, ${layout}, written by ${id.programId || '?'}${meta.tool && meta.tool !== id.programId ? ` (${meta.tool})` : ''}${timeNote}`,
+      detail: `MDF ${id.versionText}, ${fin}, ${layout}, written by ${meta.tool.startsWith(id.programId) && meta.tool ? meta.tool : `${id.programId || '?'}${meta.tool ? ` (${meta.tool})` : ''}`}${timeNote}${meta.damage ? ', DAMAGED (see the last group)' : ''}`,
       absoluteTime: true,
       start: { sec: hd.startSec, nanosec: hd.startNsec },
       groups,
@@ -171,6 +196,7 @@ export class Mf4Reader implements BusLogReader {
         streams.push(new DgDecoder(r, dg, meta.hd, this.skipped, lastOpen, seqVlsd));
       }
       yield* mergeByTime(streams.map((s) => s.batches()));
+      if (meta.damage) throw meta.damage;
     } catch (e) {
       throw asRecordingError(this.path, e);
     } finally {
@@ -198,11 +224,13 @@ function describeUnfin(flags: number): string {
   return what.length ? `: not updated ${what.join(', ')}` : '';
 }
 
-
 // --- one data group's records --------------------------------------------------------------
 
 const NEED_DATA = 1;
 const NEED_SD = 2;
+/** The record budget ran out with records left in the chunk. */
+const MORE = 3;
+const DECODE_BUDGET = 512;
 
 /** Per-group decoding state. */
 interface GroupState {
@@ -228,6 +256,10 @@ interface VlsdState {
   keep: boolean;
   stored: Map<number, Uint8Array>;
   waiting: Map<number, { frame: LogFrame; len: number }>;
+  /** The latest frame waiting for a payload (most payloads follow their frame at once). */
+  lastFrame: LogFrame | undefined;
+  lastKey: number;
+  lastLen: number;
 }
 
 class DgDecoder {
@@ -271,7 +303,7 @@ class DgDecoder {
     }));
     for (const s of states) {
       if (s.plan.role === 'vlsd') {
-        s.vlsd = { offset: 0, seq: 0, claims: 0, keep: !!s.plan.payloadOf, stored: new Map(), waiting: new Map() };
+        s.vlsd = { offset: 0, seq: 0, claims: 0, keep: !!s.plan.payloadOf, stored: new Map(), waiting: new Map(), lastFrame: undefined, lastKey: -1, lastLen: 0 };
         if (!s.vlsd.keep) s.skipKey = `${s.plan.name}: payloads of no frame group that is read`;
       }
     }
@@ -304,7 +336,7 @@ class DgDecoder {
           const w = this.sdWanted!;
           this.sdWanted = undefined;
           await w.cursor.load(w.offset);
-        } else if (!(await this.more())) break;
+        } else if (status === NEED_DATA && !(await this.more())) break;
       }
     } catch (e) {
       failure = e;
@@ -349,14 +381,17 @@ class DgDecoder {
     const end = buf.length;
     const idSize = this.dg.recordIdSize;
     let p = this.pos;
-    for (;;) {
+    // A few hundred records at a time, so frames leave for the consumer while they are young
+    // (a whole 1 MiB chunk of frames at once would outlive the GC's young generation).
+    let budget = DECODE_BUDGET;
+    records: for (; budget > 0; budget--) {
       if (this.skipBytes > 0) {
         const n = Math.min(this.skipBytes, end - p);
         p += n;
         this.skipBytes -= n;
-        if (this.skipBytes > 0) break;
+        if (this.skipBytes > 0) break records;
       }
-      if (end - p < idSize || (idSize === 0 && p === end)) break;
+      if (end - p < idSize || (idSize === 0 && p === end)) break records;
       let g: GroupState | undefined;
       let rid = 0;
       switch (idSize) {
@@ -380,7 +415,7 @@ class DgDecoder {
       const q = p + idSize;
       const v = g.vlsd;
       if (v) {
-        if (end - q < 4) break;
+        if (end - q < 4) break records;
         const len = this.dv.getUint32(q, true);
         if (len > MAX_VLSD_ENTRY) this.fail(q, `a VLSD entry claims ${len} bytes: corrupt`);
         if (!v.keep) {
@@ -390,8 +425,8 @@ class DgDecoder {
           this.skipBytes = len;
           continue;
         }
-        if (end - q < 4 + len) break;
-        this.deliver(v, this.seqVlsd ? v.seq++ : v.offset, buf.subarray(q + 4, q + 4 + len));
+        if (end - q < 4 + len) break records;
+        this.deliver(v, this.seqVlsd ? v.seq++ : v.offset, buf, q + 4, len);
         v.offset += 4 + len;
         p = q + 4 + len;
         continue;
@@ -404,7 +439,7 @@ class DgDecoder {
         this.skipBytes = g.recordBytes;
         continue;
       }
-      if (end - q < g.recordBytes) break;
+      if (end - q < g.recordBytes) break records;
       if (this.frame(g, f, buf, q) === NEED_SD) {
         this.pos = p;
         return NEED_SD;
@@ -412,18 +447,38 @@ class DgDecoder {
       p = q + g.recordBytes;
     }
     this.pos = p;
-    return NEED_DATA;
+    return budget === 0 ? MORE : NEED_DATA;
   }
 
-  private deliver(v: VlsdState, key: number, payload: Uint8Array): void {
+  /** A VLSD entry (buf[at, at + len)) arrived: to the frame waiting for it, or kept for the frame to come. */
+  private deliver(v: VlsdState, key: number, buf: Uint8Array, at: number, len: number): void {
+    // Fast path: the frame just before (CANedge writes the frame, then its payload).
+    if (v.lastFrame !== undefined && v.lastKey === key) {
+      const n = len < v.lastLen ? len : v.lastLen;
+      v.lastFrame.data = buf.subarray(at, at + n);
+      v.lastFrame = undefined;
+      return;
+    }
     const w = v.waiting.get(key);
     if (w) {
       v.waiting.delete(key);
-      w.frame.data = payload.length > w.len ? payload.subarray(0, w.len) : payload;
+      w.frame.data = buf.subarray(at, at + (len < w.len ? len : w.len));
       return;
     }
-    v.stored.set(key, payload);
+    v.stored.set(key, buf.subarray(at, at + len));
     if (v.stored.size > MAX_STORED_PAYLOADS) v.stored.delete(v.stored.keys().next().value!);
+  }
+
+  /** A frame waits for its payload: in the one-frame slot, the older one (if any) moved to the map. */
+  private wait(v: VlsdState, key: number, frame: LogFrame, len: number): void {
+    if (v.lastFrame !== undefined) {
+      v.waiting.set(v.lastKey, { frame: v.lastFrame, len: v.lastLen });
+      // Payloads that never come: forget the oldest claim (the window drops its frame).
+      if (v.waiting.size > MAX_STORED_PAYLOADS * 16) v.waiting.delete(v.waiting.keys().next().value!);
+    }
+    v.lastFrame = frame;
+    v.lastKey = key;
+    v.lastLen = len;
   }
 
   /** One frame record at buf[q]; NEED_SD when its payload must be read first. */
@@ -483,7 +538,7 @@ class DgDecoder {
           const v = g.target!;
           // Offsets into the VLSD group's entries; by order when the file says offsets were not updated.
           const key = this.seqVlsd ? v.claims++ : fieldValue(f.payloadRef, buf, dv, q, index);
-          const entry = v.stored.get(key);
+          const entry = v.stored.size > 0 ? v.stored.get(key) : undefined;
           if (entry !== undefined) {
             v.stored.delete(key);
             data = entry.length > len ? entry.subarray(0, len) : entry;
@@ -512,11 +567,7 @@ class DgDecoder {
       dlc,
       data,
     };
-    if (waitOn) {
-      waitOn.waiting.set(waitKey, { frame, len });
-      // Payloads that never come: forget the oldest claim (the window drops its frame).
-      if (waitOn.waiting.size > MAX_STORED_PAYLOADS * 16) waitOn.waiting.delete(waitOn.waiting.keys().next().value!);
-    }
+    if (waitOn) this.wait(waitOn, waitKey, frame, len);
     this.window.push(frame, g.rank);
     return 0;
   }

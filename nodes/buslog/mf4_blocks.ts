@@ -8,6 +8,8 @@ import type { RandomAccessFile } from './file_source.js';
 export const BLOCK_HEADER = 24;
 /** Metadata blocks larger than this are taken as corrupt (a CN is ~160 bytes, a CC table a few kB). */
 const MAX_META_BLOCK = 16 << 20;
+const PAGE = 64 << 10;
+const MAX_PAGES = 64;
 /** Link count beyond which a block header is taken as corrupt. */
 const MAX_LINKS = 1 << 20;
 
@@ -42,16 +44,39 @@ export class BlockReader {
     throw new RecordingError(this.path, offset, problem);
   }
 
-  checkLink(address: number, from: string, at: number): void {
-    if (address !== 0 && (address < 64 || address + BLOCK_HEADER > this.file.size || !Number.isSafeInteger(address))) {
-      this.fail(at, `${from} links to byte ${address}, outside the file (${this.file.size} bytes): truncated or corrupt`);
+
+  private readonly pages = new Map<number, Promise<Uint8Array>>();
+
+  /**
+   * Bytes [address, address + length) (fewer at the end of the file) through a cache of 64 KiB
+   * pages: metadata blocks sit close together, so a file's hundreds of CN/TX/CC blocks cost a
+   * few reads. Returned bytes may be a view of a cached page: read them, do not keep them.
+   */
+  private async readSmall(address: number, length: number): Promise<Uint8Array> {
+    const first = Math.floor(address / PAGE);
+    const last = Math.floor((address + length - 1) / PAGE);
+    if (first !== last) return this.file.read(address, length);
+    let page = this.pages.get(first);
+    if (!page) {
+      if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value!);
+      page = this.file.read(first * PAGE, PAGE);
+      this.pages.set(first, page);
+    }
+    const p = await page;
+    const from = address - first * PAGE;
+    return p.subarray(from, Math.min(p.length, from + length));
+  }
+
+  private checkAddress(address: number): void {
+    if (address < 64 || address + BLOCK_HEADER > this.file.size) {
+      this.fail(address, `a link points to byte ${address}, outside the file (${this.file.size} bytes): truncated or corrupt`);
     }
   }
 
   /** The 24-byte header at `address`. */
   async header(address: number, expect?: readonly string[]): Promise<{ id: string; length: number; linkCount: number }> {
-    if (address < 64 || address + BLOCK_HEADER > this.file.size) this.fail(address, `block header at byte ${address} lies outside the file (${this.file.size} bytes)`);
-    return this.parseHeader(address, await this.file.read(address, BLOCK_HEADER), expect);
+    this.checkAddress(address);
+    return this.parseHeader(address, await this.readSmall(address, BLOCK_HEADER), expect);
   }
 
   private parseHeader(address: number, h: Uint8Array, expect?: readonly string[]): { id: string; length: number; linkCount: number } {
@@ -70,21 +95,21 @@ export class BlockReader {
   /** A whole metadata block (header, links, data). */
   async block(address: number, expect?: readonly string[]): Promise<Block> {
     // One read for most blocks: the header and a guess of the rest, re-read when longer.
-    if (address < 64 || address + BLOCK_HEADER > this.file.size) this.fail(address, `block header at byte ${address} lies outside the file (${this.file.size} bytes)`);
-    let all = await this.file.read(address, 512);
+    this.checkAddress(address);
+    let all = await this.readSmall(address, 512);
     const { id, length, linkCount } = this.parseHeader(address, all, expect);
     if (length > MAX_META_BLOCK) this.fail(address, `${id} block at byte ${address} claims ${length} bytes`);
     if (address + length > this.file.size) this.fail(address, `${id} block at byte ${address} (${length} bytes) runs past the end of the file (${this.file.size} bytes): truncated`);
-    if (all.length < length) all = await this.file.read(address, length);
+    if (all.length < length) all = length <= PAGE ? await this.readSmall(address, length) : await this.file.read(address, length);
     else all = all.subarray(0, length);
     if (all.length < length) this.fail(address, `file ends inside the ${id} block at byte ${address}`);
     const dv = new DataView(all.buffer, all.byteOffset, all.byteLength);
     const links = new Array<number>(linkCount);
     for (let i = 0; i < linkCount; i++) {
+      // Checked when followed (header()): a truncated file may still hold the blocks that matter.
       const l = u64(dv, BLOCK_HEADER + i * 8);
-      this.checkLink(l, `${id} block at byte ${address}`, address);
       links[i] = l;
-      if (l) this.knownAddresses.add(l);
+      if (l && l < this.file.size) this.knownAddresses.add(l);
     }
     const start = BLOCK_HEADER + linkCount * 8;
     const bytes = all.subarray(start);

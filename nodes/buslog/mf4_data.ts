@@ -144,6 +144,7 @@ export class DataStream {
       this.r.fail(address, `DZ block at byte ${address} does not inflate: ${(e as Error).message}`);
     }
     if (out.length !== orgLength) this.r.fail(address, `DZ block at byte ${address} inflates to ${out.length} bytes, its header says ${orgLength}`);
+    out = new Uint8Array(out.buffer, out.byteOffset, out.length);
     if (zipType === 1 && columns > 0) out = untranspose(out, columns);
     return { bytes: out, fileOffset: address };
   }

@@ -17,13 +17,13 @@ import {
   CN_VLSD,
   CN_VLSC,
   parseCc,
-  parseCg,
   parseCn,
   parseSi,
   type BlockReader,
   type CgBlock,
   type CnBlock,
 } from './mf4_blocks.js';
+import { RecordingError } from './frame.js';
 
 // --- conversions (cc_type) -------------------------------------------------------------------
 
@@ -305,11 +305,25 @@ async function channels(r: BlockReader, first: number, names: Map<number, string
   return out;
 }
 
-/** Reads a CG and decides what vil does with it. */
-export async function planGroup(r: BlockReader, cgAddress: number, dgIndex: number, order: number, names: Map<number, string>): Promise<GroupPlan> {
-  const cg = parseCg(r, await r.block(cgAddress, ['##CG']));
+/**
+ * Decides what vil does with a CG. A group whose channel blocks cannot be read (truncated or
+ * corrupt file) is skipped with the reason, so the other groups stay readable.
+ */
+export async function planGroup(r: BlockReader, cg: CgBlock, dgIndex: number, order: number, names: Map<number, string>): Promise<GroupPlan> {
+  try {
+    return await plan(r, cg, dgIndex, order, names);
+  } catch (e) {
+    if (!(e instanceof RecordingError)) throw e;
+    const recordBytes = cg.flags & CG_VLSD ? 0 : cg.dataBytes + cg.invalBytes;
+    const name = names.get(cg.acqName) ?? `record id ${cg.recordId}`;
+    return { order, dgIndex, cg, name, recordBytes, role: 'skipped', reason: `unreadable: ${e.message}`, detail: `record id ${cg.recordId}, ${recordBytes}-byte records` };
+  }
+}
+
+async function plan(r: BlockReader, cg: CgBlock, dgIndex: number, order: number, names: Map<number, string>): Promise<GroupPlan> {
   const recordBytes = cg.dataBytes + cg.invalBytes;
   const acq = await r.text(cg.acqName);
+  names.set(cg.acqName, acq);
   if (cg.flags & CG_VLSD) {
     return { order, dgIndex, cg, name: acq || `VLSD data (record id ${cg.recordId})`, recordBytes: 0, role: 'vlsd', detail: `record id ${cg.recordId}, variable-length entries` };
   }

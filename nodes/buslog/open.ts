@@ -37,8 +37,11 @@ export async function sniffFormat(path: string): Promise<RecordingFormat> {
   if (magic.startsWith('MDF')) throw new RecordingError(path, 0, `an MDF file with identification "${magic.trim()}": not an MDF 4 bus logging file vil reads`);
   if (magic.startsWith('LOGG')) return 'blf';
   // Text: the first lines that are not blank or comments decide.
-  const nonText = head.findIndex((b) => b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13));
-  if (nonText >= 0) throw new RecordingError(path, nonText, `unknown format: not MF4 (MDF), BLF (LOGG), ASC or candump text (first bytes ${head.subarray(0, 8).toString('hex')})`);
+  // Text: no NUL, hardly any other control bytes (a stray one in a comment is tolerated).
+  const nonText = head.findIndex((b) => b === 0);
+  let control = 0;
+  for (const b of head) if (b < 32 && b !== 9 && b !== 10 && b !== 13) control++;
+  if (nonText >= 0 || control > head.length / 100) throw new RecordingError(path, 0, `unknown format: not MF4 (MDF), BLF (LOGG), ASC or candump text (first bytes ${head.subarray(0, 8).toString('hex')})`);
   const lines = head.toString('latin1').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
   for (const l of lines.slice(0, 50)) {
     if (/^\(\d+(\.\d+)?\)\s+\S+\s+[0-9A-Fa-f]{3,8}#/.test(l)) return 'candump';

@@ -2,15 +2,18 @@
 // comparison for an ordered stream), and leave it from the front once more than `hold` frames
 // follow them, so a frame up to `hold` places late still lands where its time says. Equal times
 // keep the rank given (MF4 channel-group order), then arrival order: the sort is stable.
+// The window is a ring buffer that grows only while frames wait for a payload.
 import type { LogFrame } from './frame.js';
 
 /** Placeholder payload of a frame whose bytes have not arrived yet (MF4 VLSD record after its frame). */
 export const PENDING: Uint8Array = new Uint8Array(0);
 
 export class ReorderWindow {
-  private win: LogFrame[] = [];
-  private rank: number[] = [];
+  private ring: (LogFrame | undefined)[];
+  private rank: Float64Array;
+  private mask: number;
   private head = 0;
+  private count = 0;
   private lastSec = -Infinity;
   private lastNsec = 0;
   /** Frames that arrived more than `hold` places late and left the window out of order. */
@@ -22,41 +25,66 @@ export class ReorderWindow {
     private readonly hold = 1024,
     /** A frame still waiting for its payload is dropped once this many frames wait behind it. */
     private readonly maxWaiting = 1 << 16,
-  ) {}
+  ) {
+    let cap = 1;
+    while (cap < hold * 2) cap <<= 1;
+    this.ring = new Array<LogFrame | undefined>(cap).fill(undefined);
+    this.rank = new Float64Array(cap);
+    this.mask = cap - 1;
+  }
 
   get size(): number {
-    return this.win.length - this.head;
+    return this.count;
+  }
+
+  private grow(): void {
+    const cap = this.ring.length * 2;
+    const ring = new Array<LogFrame | undefined>(cap).fill(undefined);
+    const rank = new Float64Array(cap);
+    for (let i = 0; i < this.count; i++) {
+      const k = (this.head + i) & this.mask;
+      ring[i] = this.ring[k];
+      rank[i] = this.rank[k];
+    }
+    this.ring = ring;
+    this.rank = rank;
+    this.mask = cap - 1;
+    this.head = 0;
   }
 
   push(f: LogFrame, rank: number): void {
-    const win = this.win;
+    if (this.count === this.ring.length) this.grow();
+    const ring = this.ring;
     const rk = this.rank;
-    let i = win.length;
-    win.push(f);
-    rk.push(rank);
+    const mask = this.mask;
+    let i = this.count; // position relative to head
     // Shift back past every frame that sorts after this one (none, for an ordered stream).
-    while (i > this.head) {
-      const p = win[i - 1];
-      if (p.sec < f.sec || (p.sec === f.sec && (p.nanosec < f.nanosec || (p.nanosec === f.nanosec && rk[i - 1] <= rank)))) break;
-      win[i] = p;
-      rk[i] = rk[i - 1];
+    while (i > 0) {
+      const k = (this.head + i - 1) & mask;
+      const p = ring[k]!;
+      if (p.sec < f.sec || (p.sec === f.sec && (p.nanosec < f.nanosec || (p.nanosec === f.nanosec && rk[k] <= rank)))) break;
+      const to = (this.head + i) & mask;
+      ring[to] = p;
+      rk[to] = rk[k];
       i--;
     }
-    if (i !== win.length - 1) {
-      win[i] = f;
-      rk[i] = rank;
-    }
+    const at = (this.head + i) & mask;
+    ring[at] = f;
+    rk[at] = rank;
+    this.count++;
   }
 
-  /** Moves the frames that may leave (all of them when `all`) to `out`; returns how many waited for a payload and were dropped. */
+  /** Moves the frames that may leave (all of them when `all`) to `out`. */
   drain(out: LogFrame[], all: boolean): void {
-    const win = this.win;
     const keep = all ? 0 : this.hold;
-    while (win.length - this.head > keep) {
-      const f = win[this.head];
+    const ring = this.ring;
+    while (this.count > keep) {
+      const f = ring[this.head]!;
+      if (f.data === PENDING && !all && this.count <= this.maxWaiting) break;
+      ring[this.head] = undefined;
+      this.head = (this.head + 1) & this.mask;
+      this.count--;
       if (f.data === PENDING) {
-        if (!all && win.length - this.head <= this.maxWaiting) break;
-        this.head++;
         this.dropped++;
         continue;
       }
@@ -66,12 +94,6 @@ export class ReorderWindow {
         this.lastNsec = f.nanosec;
       }
       out.push(f);
-      this.head++;
-    }
-    if (this.head > 4096 && this.head * 2 > win.length) {
-      this.win = win.slice(this.head);
-      this.rank = this.rank.slice(this.head);
-      this.head = 0;
     }
   }
 }

@@ -1,10 +1,11 @@
-// Lines of a text log (ASC, candump) read in 1 MiB chunks, never the whole file. Bytes are taken
+// Lines of a text log (ASC, candump) read in 64 KiB chunks, never the whole file. Bytes are taken
 // as Latin-1 (one char per byte): the frame syntax is ASCII, and a comment in UTF-8 or cp1252
 // can then never make a line unreadable.
 import { RecordingError } from './frame.js';
 import type { RandomAccessFile } from './file_source.js';
 
-const CHUNK = 1 << 20;
+/** Small chunks: a chunk's frames leave for the consumer before the GC's young generation fills. */
+const CHUNK = 64 << 10;
 /** A "line" longer than this means the file is not a text log. */
 const MAX_LINE = 1 << 20;
 
