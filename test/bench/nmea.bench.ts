@@ -1,8 +1,9 @@
 // NMEA end to end: framing + decoding of every sentence of three real receiver logs (gpsd's
 // regression suite: u-blox ZED-F9P, Septentrio PolaRx2, Hemisphere), each repeated to about 200,000
 // sentences, read in 4 KiB chunks as from a file (the ZED-F9P also in 64 B chunks, as from a serial
-// port). Every sentence type of the logs is decoded (GGA RMC VTG GSA GSV GST ZDA GLL GBS GNS GRS HDT;
-// GSV into satellites with PRN, elevation, azimuth and SNR) and every value that comes out (each
+// port). Every sentence of the logs is decoded: GGA GNS RMC VTG GSA GST ZDA HDT field by field, GSV
+// into satellites with PRN, elevation, azimuth and SNR, GLL GBS GRS for their time of day (they mark
+// epochs; vil takes position and errors from GGA/GNS and GST); every value that comes out (each
 // NavSatFix, velocity, heading, GnssStatus and satellites-in-view group) is added into a checksum, so
 // nothing is optimised away. Figures: sentences/s of wall and of CPU time (process.cpuUsage).
 //
