@@ -16,6 +16,13 @@
 // literals; only numbers computed here go into the generated source, never text from the file.
 // Where code generation is disabled (--disallow-code-generation-from-strings) an interpreted
 // decoder with the same results is used.
+//
+// Named values: `decodeValues(data, into?)` gives an object of signal name → physical value
+// (every signal of the message; NaN when inactive or beyond a short payload), the form a user
+// reads (`v.WHEEL_SPEED_FR`). Each message has a generated constructor and decoder for its own
+// object shape: the names come from an array the generated code indexes (K[i]), so V8 sees one
+// key per store site and keeps both monomorphic. With `into` (an object from createValues() or
+// an earlier call) nothing is allocated.
 import { ConfigError } from '../runtime/errors.js';
 import type { DbcDatabase, DbcMessage, DbcSignal, DbcWarning, DroppedMessage } from './model.js';
 import {
@@ -123,6 +130,11 @@ function idCondition(v: string, ids: readonly number[]): string {
 }
 
 type DecodeFn = (d: Uint8Array, o: Float64Array, b: number) => number;
+type DecodeValuesFn = (d: Uint8Array, o: SignalValues) => number;
+type DecodeNewValuesFn = (d: Uint8Array) => SignalValues;
+
+/** Signal name → physical value of one message's signals (NaN: inactive or not in the payload). */
+export type SignalValues = Record<string, number>;
 
 export class MessageCodec {
   readonly message: DbcMessage;
@@ -145,6 +157,10 @@ export class MessageCodec {
   /** Switches before the signals that depend on them. */
   private readonly order: CompiledSignal[];
   private readonly fast: DecodeFn | null;
+  private readonly fastValues: DecodeValuesFn | null;
+  private readonly fastNewValues: DecodeNewValuesFn | null;
+  /** Constructor of this message's SignalValues shape: one argument per signal, in signal order. */
+  private readonly ValuesShape: (new (...values: number[]) => SignalValues) | null;
   private readonly scratch: Float64Array;
   private readonly halves: [number, number] = [0, 0];
 
@@ -177,14 +193,26 @@ export class MessageCodec {
     }
     this.order = topoOrder(message, this.signals);
     let fast: DecodeFn | null = null;
+    let fastValues: DecodeValuesFn | null = null;
+    let fastNewValues: DecodeNewValuesFn | null = null;
+    let shape: (new (...values: number[]) => SignalValues) | null = null;
     if (options.codegen !== false) {
       try {
-        fast = this.generate();
+        shape = this.generateShape();
+        fast = this.generate((i) => `o[b + ${i}]`, 'into', 'd, o, b', shape) as DecodeFn;
+        fastValues = this.generate((i) => `o[K[${i}]]`, 'into', 'd, o', shape) as DecodeValuesFn;
+        // The new object is made in the generated function itself: one constructor per call site
+        // lets V8 allocate it inline.
+        fastNewValues = this.generate((i) => `x${i}`, 'new', 'd', shape) as DecodeNewValuesFn;
       } catch (e) {
         if (!(e instanceof EvalError)) throw e;
+        fast = fastValues = fastNewValues = shape = null;
       }
     }
     this.fast = fast;
+    this.fastValues = fastValues;
+    this.fastNewValues = fastNewValues;
+    this.ValuesShape = shape;
   }
 
   /** Output index of a signal (by its name or, for a long-named signal, its short DBC name), or -1. */
@@ -205,6 +233,37 @@ export class MessageCodec {
     if (this.fast !== null && data.length >= this.length) return this.fast(data, out, base);
     return this.interpret(data, out, base);
   }
+
+  /** A SignalValues object of this message's shape, every signal NaN (for decodeValues's `into`). */
+  createValues(): SignalValues {
+    if (this.ValuesShape !== null) return new this.ValuesShape(...this.signalNames.map(() => NaN));
+    const o: SignalValues = {};
+    for (const name of this.signalNames) defineValue(o, name, NaN);
+    return o;
+  }
+
+  /**
+   * Decodes a payload into named physical values: `into` (allocation-free; an object from
+   * createValues() or an earlier call for this message) or a new object. Every signal of the
+   * message is set, NaN when inactive or not in the payload. The DECODE_* status of the frame
+   * goes to `lastStatus`.
+   */
+  decodeValues(data: Uint8Array, into?: SignalValues): SignalValues {
+    if (this.fastValues !== null && data.length >= this.length) {
+      if (into === undefined) return this.fastNewValues!(data);
+      this.lastStatus = this.fastValues(data, into);
+      return into;
+    }
+    const o = into ?? this.createValues();
+    const v = this.scratch;
+    this.lastStatus = this.interpret(data, v, 0);
+    const names = this.signalNames;
+    for (let i = 0; i < names.length; i++) o[names[i]] = v[i];
+    return o;
+  }
+
+  /** DECODE_* status bits of the last decodeValues() call. */
+  lastStatus = DECODE_OK;
 
   /** The interpreted decoder (reference for the generated one; used for short payloads). */
   decodeIntoInterpreted(data: Uint8Array, out: Float64Array, base = 0): number {
@@ -431,36 +490,58 @@ export class MessageCodec {
 
   private scratchMux: Float64Array | null = null;
 
-  /** Generates the straight-line decoder of this message. */
-  private generate(): DecodeFn {
-    const lines: string[] = ['let st = 0, r = 0, h = 0;'];
+  /**
+   * Generates the straight-line decoder of this message; `out(i)` is the JS expression of signal
+   * i's output slot (only numbers go into it: names are read from K at run time).
+   */
+  private generate(out: (index: number) => string, mode: 'into' | 'new', params: string, shape: new (...values: number[]) => SignalValues): DecodeFn | DecodeValuesFn | DecodeNewValuesFn {
+    const lines: string[] = ['let st = 0, r = 0, h = 0, v = 0;'];
+    // 'new': values go to locals x<i>, then into the object's constructor in one go.
+    const locals = this.signals.map((s) => `x${s.index}`);
+    if (mode === 'new' && locals.length > 0) lines.push(`let ${locals.map((x) => `${x} = NaN`).join(', ')};`);
     const choiceSets: Set<number>[] = [];
     for (const s of this.signals) if (s.branchIds) lines.push(`let m${s.index} = NaN;`);
     for (const s of this.order) {
       const body: string[] = [];
-      const o = `o[b + ${s.index}]`;
+      const o = out(s.index);
       body.push(...rawExpression(s));
       const value = s.identity ? 'r' : `r * ${lit(s.sig.scale)} + ${lit(s.sig.offset)}`;
-      body.push(`${o} = ${value};`);
+      if (s.branchIds) body.push(`v = ${value};`, `${o} = v;`);
+      else body.push(`${o} = ${value};`);
       if (s.branchIds) {
         let mv: string;
         if (s.identity) mv = 'r';
         else if (s.choices) {
           choiceSets.push(new Set(s.choices.keys()));
-          mv = `(C[${choiceSets.length - 1}].has(r) ? r : Math.trunc(${o}))`;
-        } else mv = `Math.trunc(${o})`;
+          mv = `(C[${choiceSets.length - 1}].has(r) ? r : Math.trunc(v))`;
+        } else mv = `Math.trunc(v)`;
         body.push(`m${s.index} = ${mv};`);
-        if (s.branchIds.size > 0) body.push(`if (!${idCondition(`m${s.index}`, [...s.branchIds].sort((a, b) => a - b))}) st |= ${DECODE_UNKNOWN_MUX};`);
+        // Parenthesised: a one-branch condition is a bare `m === 1`, and `!m === 1` would test (!m) === 1.
+        if (s.branchIds.size > 0) body.push(`if (!(${idCondition(`m${s.index}`, [...s.branchIds].sort((a, b) => a - b))})) st |= ${DECODE_UNKNOWN_MUX};`);
       }
       if (s.parent === -1) lines.push(...body);
       else if (s.parent === -2) lines.push(`${o} = NaN;`);
       else lines.push(`if (${idCondition(`m${s.parent}`, s.ids)}) {`, ...body.map((l) => `  ${l}`), `} else ${o} = NaN;`);
     }
-    lines.push('return st;');
-    const src = `"use strict";\nreturn function decode_${this.extended ? 'x' : 's'}${this.id}(d, o, b) {\n  ${lines.join('\n  ')}\n};`;
-    const factory = new Function('F32', 'F32U', 'F64', 'F64U', 'C', src) as (...a: unknown[]) => DecodeFn;
-    return factory(F32, F32U, F64, F64U, choiceSets);
+    if (mode === 'new') lines.push(`const o = new V(${locals.join(', ')});`, 'R.lastStatus = st;', 'return o;');
+    else lines.push('return st;');
+    const src = `"use strict";\nreturn function decode_${this.extended ? 'x' : 's'}${this.id}(${params}) {\n  ${lines.join('\n  ')}\n};`;
+    const factory = new Function('F32', 'F32U', 'F64', 'F64U', 'C', 'K', 'V', 'R', src) as (...a: unknown[]) => DecodeFn | DecodeValuesFn | DecodeNewValuesFn;
+    return factory(F32, F32U, F64, F64U, choiceSets, this.signalNames, shape, this);
   }
+
+  /** Generates the constructor of this message's SignalValues shape (names from K, see generate). */
+  private generateShape(): new (...values: number[]) => SignalValues {
+    const args = this.signalNames.map((_, i) => `a${i}`);
+    const lines = this.signalNames.map((name, i) => (name === '__proto__' ? `D(this, K[${i}], a${i});` : `this[K[${i}]] = a${i};`));
+    const src = `"use strict";\nreturn function Values(${args.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
+    return new Function('K', 'D', src)(this.signalNames, defineValue) as new (...values: number[]) => SignalValues;
+  }
+}
+
+/** An own, enumerable, writable property `name` (also for a signal named "__proto__"). */
+function defineValue(o: SignalValues, name: string, value: number): void {
+  Object.defineProperty(o, name, { value, writable: true, enumerable: true, configurable: true });
 }
 
 function ieee(s: CompiledSignal, hi: number, lo: number): number {
