@@ -87,6 +87,31 @@ async function startPty(dir: string): Promise<{ device: string; feed: string; so
   return { device, feed, socat };
 }
 
+/**
+ * Creates `dir` and its missing parents, one mkdir at a time; the problem as text, or undefined.
+ * Not mkdirSync({recursive}): on /proc it retries forever (procfs answers ENOENT for a child it
+ * cannot create, and Node's recursive mkdir reads that as a missing parent).
+ */
+function makeDirectory(dir: string): string | undefined {
+  const parts = dir.split('/').filter(Boolean);
+  let path = '';
+  for (const part of parts) {
+    path += `/${part}`;
+    try {
+      mkdirSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') return `${path}: ${code === 'ENOENT' ? 'cannot be created here' : (e as Error).message}`;
+      try {
+        if (!statSync(path).isDirectory()) return `${path} is a file, not a directory`;
+      } catch (err) {
+        return `${path}: ${(err as Error).message}`;
+      }
+    }
+  }
+  return undefined;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   // Text columns (all but numbers) left-aligned.
@@ -116,7 +141,11 @@ export async function main(args: string[]): Promise<number> {
   rootLogger(process.env.VIL_LOG_LEVEL ?? 'warn');
   const root = projectRoot();
   const out = resolve(outDir);
-  mkdirSync(out, { recursive: true });
+  const outError = makeDirectory(out);
+  if (outError) {
+    process.stderr.write(`vil demo: cannot use ${out} as the output directory: ${outError}. Fix: give --out a directory you can write to (it is created if missing)\n`);
+    return 2;
+  }
   const say = (s: string) => process.stdout.write(`${s}\n`);
 
   // 1. The drive: the real receiver log, and CAN traffic generated along its trajectory.
