@@ -11,6 +11,7 @@
 #   tcpdump          real pcap captures for `vil udp decode` tests
 #   usb.ids          the USB ID repository: judges the vendor/product ids in config/udev/99-vil.rules
 #   systemd          systemd-analyze verify for config/systemd/*.service
+#   bsdutils         script(1): runs the CLI at a real terminal (pty) in the log-format tests
 #   udevadm          `udevadm test` of config/udev/99-vil.rules (in the UML VM): the machine's own, else
 #                    Debian's udev package unpacked into a cache (installing it would replace systemd)
 # Without root it prints the apt command instead and fails, so no test runs without its tool.
@@ -29,6 +30,7 @@ declare -A need=(
   [c++]=g++
   [tcpdump]=tcpdump
   [systemd-analyze]=systemd
+  [script]=bsdutils
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -175,7 +175,7 @@ class LocalContextImpl implements LocalContext {
     options: LocalContextOptions,
   ) {
     const registry = messageRegistry();
-    const sink = options.recordPath ? new McapRecorder(options.recordPath, registry, rootLogger(args.logLevel).child({ name: 'record' })) : undefined;
+    const sink = options.recordPath ? new McapRecorder(options.recordPath, registry, nodeLogger('record', args.logLevel)) : undefined;
     this.graph = new LocalGraph({ registry, sink });
   }
 
