@@ -1,15 +1,14 @@
 // `vil demo` (npm run demo): the main job on the embedded default. Every node runs in this process
 // on the local graph, fed by a bundled drive the way the vehicle feeds them:
-//   real u-blox ZED-F9P log ──pty (socat)──▶ rtk_serial
+//   real u-blox ZED-F9P log ──pty (pty_pair.ts: python3 or socat)──▶ rtk_serial
 //   generated candump log (toyota + ESR radar) ──▶ can_bridge (source candump)
 //   sim_pose ──UDP──▶ a receiver in this process (decodes with the layout, checks CRC and sequence)
 //   dspace_relay ──UDP──▶ a receiver in this process (same checks)
 //   markers ──▶ MarkerArray + /tf
 // Everything that flows is recorded to an MCAP file; the end prints a summary and checks it.
-import { mkdirSync, readFileSync, writeFileSync, statSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
@@ -26,6 +25,7 @@ import { loadDbcFile } from '../dbc/load.js';
 import { formatCandumpLine } from '../buslog/candump.js';
 import { demoDriveFromLog, nmeaEpochs } from './demo_drive.js';
 import { NODES } from './registry.js';
+import { openPtyPair, PtyUnavailable, type PtyPair } from './pty_pair.js';
 
 const HELP = `Usage: vil demo [--epochs N] [--out DIR]
 
@@ -39,7 +39,8 @@ markers node for rviz. Prints progress and a summary; records every topic to DIR
 Options:
   --epochs N   receiver epochs to play (1 per second; default: the whole log, 29)
   --out DIR    output directory (default: demo-out)
-Needs socat (apt-get install socat). Exit code 0 when every check of the summary passed.
+Needs python3 or socat for the receiver's pseudo-terminal. Exit code 0 when every check of the
+summary passed.
 `;
 
 interface UdpReceiver {
@@ -72,19 +73,6 @@ async function udpReceiver(plan: LayoutPlan): Promise<UdpReceiver> {
   await new Promise<void>((res) => socket.bind(0, '127.0.0.1', () => res()));
   r.port = socket.address().port;
   return r;
-}
-
-async function startPty(dir: string): Promise<{ device: string; feed: string; socat: ChildProcess }> {
-  const device = join(dir, 'ttyGNSS');
-  const feed = join(dir, 'feed');
-  const socat = spawn('socat', [`pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${feed}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const spawnError = new Promise<never>((_, reject) => socat.once('error', (e) => reject(new Error(`cannot start socat (${e.message}): apt-get install socat`))));
-  const started = Date.now();
-  while (!(existsSync(device) && existsSync(feed))) {
-    await Promise.race([sleep(10), spawnError]);
-    if (socat.exitCode !== null || Date.now() - started > 10_000) throw new Error('socat did not create the pseudo-terminals');
-  }
-  return { device, feed, socat };
 }
 
 /**
@@ -163,7 +151,15 @@ export async function main(args: string[]): Promise<number> {
 
   // 2. The devices: a pseudo-terminal pair for the receiver, UDP receivers for the simulator and dSPACE.
   const ptyDir = mkdtempSync(join(tmpdir(), 'vil-demo-'));
-  const pty = await startPty(ptyDir);
+  let pty: PtyPair;
+  try {
+    pty = await openPtyPair(ptyDir);
+  } catch (e) {
+    rmSync(ptyDir, { recursive: true, force: true });
+    if (!(e instanceof PtyUnavailable)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
   const simPlan = planLayoutFile(join(root, 'config/layouts/sim_pose_ego.yaml'));
   const dspacePlan = planLayoutFile(join(root, 'config/layouts/object_list_to_dspace.yaml'));
   const simRx = await udpReceiver(simPlan);
@@ -193,11 +189,9 @@ export async function main(args: string[]): Promise<number> {
   const ctx = createLocalContext(parseRosArgs(argv), { recordPath: mcapFile });
   const defs = await Promise.all(Object.values(NODES).map((n) => n.load()));
   const started = await startNodes(ctx, defs);
-  say(`nodes: ${defs.map((d) => d.name).join(', ')} — one process, local graph, recording to ${mcapFile}`);
+  say(`nodes: ${defs.map((d) => d.name).join(', ')} — one process, local graph, recording to ${mcapFile}; receiver on a pseudo-terminal (${pty.helper})`);
 
   const count = (topic: string) => ctx.graph.stats().find((s) => s.topic === topic)?.messages ?? 0;
-  const feed = (await import('node:fs')).openSync(pty.feed, 'r+');
-  const { writeSync } = await import('node:fs');
   const t0 = performance.now();
   // Ctrl-C ends the drive early; the nodes are stopped and the recording is finalised all the same.
   const interrupt = new AbortController();
@@ -209,7 +203,7 @@ export async function main(args: string[]): Promise<number> {
     // The receiver: one epoch per second, as the real one sent them.
     await wait(300);
     for (let i = 0; i < epochs.length && !interrupt.signal.aborted; i++) {
-      writeSync(feed, Buffer.from(epochs[i], 'latin1'));
+      pty.write(Buffer.from(epochs[i], 'latin1'));
       const next = t0 + (i + 1) * 1000;
       await wait(Math.max(0, next - performance.now()));
       say(
@@ -223,7 +217,7 @@ export async function main(args: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     await started.stop();
     await ctx.shutdown();
-    pty.socat.kill('SIGTERM');
+    await pty.stop();
     simRx.socket.close();
     dspaceRx.socket.close();
     rmSync(ptyDir, { recursive: true, force: true });
