@@ -90,9 +90,32 @@ export class NmeaFields {
   decimal(i: number): number {
     this.mantissa = NaN;
     if (i >= this.count) return NaN;
-    let p = this.starts[i];
-    const e = this.ends[i];
+    const p = this.starts[i];
+    let e = this.ends[i];
     if (p >= e) return NaN;
+    let v = this.scan(p, e);
+    if (this.long) {
+      // Trailing zeros of a fraction are not significant ("01131.0000000000000" is 1131): try
+      // without them before leaving the number to Number() (rare: off the per-sentence path).
+      const s = this.s;
+      if (s.indexOf('.', p) >= 0 && s.indexOf('.', p) < e) {
+        while (e > p && s.charCodeAt(e - 1) === 0x30) e--;
+        v = this.scan(p, e);
+      }
+      if (this.long) {
+        v = Number(s.slice(p, this.ends[i]));
+        if (Number.isNaN(v)) this.malformed = true;
+      }
+    }
+    return v;
+  }
+
+  /** Set by scan(): the number has more than 15 significant digits (or 22 decimals): not exact. */
+  private long = false;
+
+  /** Parses s[p, e) as an exact mantissa and scale when it can (sets `long` when it cannot). */
+  private scan(p: number, e: number): number {
+    this.long = false;
     const s = this.s;
     let neg = false;
     let c = s.charCodeAt(p);
@@ -106,25 +129,12 @@ export class NmeaFields {
     let any = false;
     let frac = 0;
     let dot = false;
-    /** Zeros of the fraction not yet taken into m: trailing zeros never are. */
-    let zeros = 0;
     for (; p < e; p++) {
       c = s.charCodeAt(p);
       if (c >= 0x30 && c <= 0x39) {
-        any = true;
-        if (dot) {
-          if (c === 0x30) {
-            zeros++;
-            continue;
-          }
-          for (; zeros > 0; zeros--) {
-            m *= 10;
-            frac++;
-            if (m !== 0) digits++;
-          }
-          frac++;
-        }
         m = m * 10 + (c - 0x30);
+        any = true;
+        if (dot) frac++;
         if (m !== 0) digits++;
       } else if (c === 0x2e && !dot) {
         dot = true;
@@ -138,10 +148,8 @@ export class NmeaFields {
       return NaN;
     }
     if (digits > 15 || frac > 22) {
-      // Beyond exact integer arithmetic: let the engine round it.
-      const v = Number(s.slice(this.starts[i], e));
-      if (Number.isNaN(v)) this.malformed = true;
-      return v;
+      this.long = true;
+      return NaN;
     }
     this.mantissa = m;
     this.fractionDigits = frac;
