@@ -14,7 +14,7 @@ import { markersParams } from '../../nodes/markers/params.js';
 import { dspaceRelayParams } from '../../nodes/dspace_relay/main.js';
 import { ROOT, runUntilSignalled, runVil } from './helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vil-cli-'));
+const dir = mkdtempSync(join(tmpdir(), 'vil-cli-usage-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A stack trace line as Node prints them. */
