@@ -12,6 +12,7 @@
 #   zstd             decompresses MCAP chunks in the independent MCAP checker (test/runtime/py)
 #   usb.ids          the USB ID repository: judges the vendor/product ids in config/udev/99-vil.rules
 #   systemd          systemd-analyze verify for config/systemd/*.service
+#   bsdutils         script(1): runs the CLI at a real terminal (pty) in the log-format tests
 #   udevadm          `udevadm test` of config/udev/99-vil.rules (in the UML VM): the machine's own, else
 #                    Debian's udev package unpacked into a cache (installing it would replace systemd)
 # Without root it prints the apt command instead and fails, so no test runs without its tool.
@@ -31,6 +32,7 @@ declare -A need=(
   [tcpdump]=tcpdump
   [zstd]=zstd
   [systemd-analyze]=systemd
+  [script]=bsdutils
 )
 missing=()
 for cmd in "${!need[@]}"; do

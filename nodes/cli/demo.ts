@@ -1,15 +1,14 @@
 // `vil demo` (npm run demo): the main job on the embedded default. Every node runs in this process
 // on the local graph, fed by a bundled drive the way the vehicle feeds them:
-//   real u-blox ZED-F9P log ──pty (socat)──▶ rtk_serial
+//   real u-blox ZED-F9P log ──pty (pty_pair.ts: python3 or socat)──▶ rtk_serial
 //   generated candump log (toyota + ESR radar) ──▶ can_bridge (source candump)
 //   sim_pose ──UDP──▶ a receiver in this process (decodes with the layout, checks CRC and sequence)
 //   dspace_relay ──UDP──▶ a receiver in this process (same checks)
 //   markers ──▶ MarkerArray + /tf
 // Everything that flows is recorded to an MCAP file; the end prints a summary and checks it.
-import { mkdirSync, readFileSync, writeFileSync, statSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
@@ -28,6 +27,7 @@ import { demoDriveFromLog, nmeaEpochs } from './demo_drive.js';
 import { NODES } from './registry.js';
 import { parseListenAddress, type ListenAddress } from '../foxglove/address.js';
 import type { FoxgloveLiveView } from '../foxglove/server.js';
+import { openPtyPair, PtyUnavailable, type PtyPair } from './pty_pair.js';
 
 const HELP = `Usage: vil demo [--epochs N] [--out DIR] [--foxglove [HOST:]PORT]
 
@@ -44,7 +44,8 @@ Options:
   --foxglove [HOST:]PORT
                serve a live view to Foxglove / Lichtblick while the drive runs (HOST defaults to
                127.0.0.1), and keep serving after it until Ctrl-C; then the summary and checks.
-Needs socat (apt-get install socat). Exit code 0 when every check of the summary passed.
+Needs python3 or socat for the receiver's pseudo-terminal. Exit code 0 when every check of the
+summary passed.
 `;
 
 interface UdpReceiver {
@@ -79,17 +80,29 @@ async function udpReceiver(plan: LayoutPlan): Promise<UdpReceiver> {
   return r;
 }
 
-async function startPty(dir: string): Promise<{ device: string; feed: string; socat: ChildProcess }> {
-  const device = join(dir, 'ttyGNSS');
-  const feed = join(dir, 'feed');
-  const socat = spawn('socat', [`pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${feed}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const spawnError = new Promise<never>((_, reject) => socat.once('error', (e) => reject(new Error(`cannot start socat (${e.message}): apt-get install socat`))));
-  const started = Date.now();
-  while (!(existsSync(device) && existsSync(feed))) {
-    await Promise.race([sleep(10), spawnError]);
-    if (socat.exitCode !== null || Date.now() - started > 10_000) throw new Error('socat did not create the pseudo-terminals');
+/**
+ * Creates `dir` and its missing parents, one mkdir at a time; the problem as text, or undefined.
+ * Not mkdirSync({recursive}): on /proc it retries forever (procfs answers ENOENT for a child it
+ * cannot create, and Node's recursive mkdir reads that as a missing parent).
+ */
+function makeDirectory(dir: string): string | undefined {
+  const parts = dir.split('/').filter(Boolean);
+  let path = '';
+  for (const part of parts) {
+    path += `/${part}`;
+    try {
+      mkdirSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') return `${path}: ${code === 'ENOENT' ? 'cannot be created here' : (e as Error).message}`;
+      try {
+        if (!statSync(path).isDirectory()) return `${path} is a file, not a directory`;
+      } catch (err) {
+        return `${path}: ${(err as Error).message}`;
+      }
+    }
   }
-  return { device, feed, socat };
+  return undefined;
 }
 
 function table(rows: string[][]): string {
@@ -129,7 +142,11 @@ export async function main(args: string[]): Promise<number> {
   rootLogger(process.env.VIL_LOG_LEVEL ?? 'warn');
   const root = projectRoot();
   const out = resolve(outDir);
-  mkdirSync(out, { recursive: true });
+  const outError = makeDirectory(out);
+  if (outError) {
+    process.stderr.write(`vil demo: cannot use ${out} as the output directory: ${outError}. Fix: give --out a directory you can write to (it is created if missing)\n`);
+    return 2;
+  }
   const say = (s: string) => process.stdout.write(`${s}\n`);
 
   // 1. The drive: the real receiver log, and CAN traffic generated along its trajectory.
@@ -147,7 +164,15 @@ export async function main(args: string[]): Promise<number> {
 
   // 2. The devices: a pseudo-terminal pair for the receiver, UDP receivers for the simulator and dSPACE.
   const ptyDir = mkdtempSync(join(tmpdir(), 'vil-demo-'));
-  const pty = await startPty(ptyDir);
+  let pty: PtyPair;
+  try {
+    pty = await openPtyPair(ptyDir);
+  } catch (e) {
+    rmSync(ptyDir, { recursive: true, force: true });
+    if (!(e instanceof PtyUnavailable)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
   const simPlan = planLayoutFile(join(root, 'config/layouts/sim_pose_ego.yaml'));
   const dspacePlan = planLayoutFile(join(root, 'config/layouts/object_list_to_dspace.yaml'));
   const simRx = await udpReceiver(simPlan);
@@ -184,7 +209,7 @@ export async function main(args: string[]): Promise<number> {
     } catch (e) {
       process.stderr.write(`vil demo: ${(e as Error).message}\n`);
       await ctx.shutdown();
-      pty.socat.kill('SIGTERM');
+      await pty.stop();
       simRx.socket.close();
       dspaceRx.socket.close();
       rmSync(ptyDir, { recursive: true, force: true });
@@ -194,11 +219,9 @@ export async function main(args: string[]): Promise<number> {
   }
   const defs = await Promise.all(Object.values(NODES).map((n) => n.load()));
   const started = await startNodes(ctx, defs);
-  say(`nodes: ${defs.map((d) => d.name).join(', ')} — one process, local graph, recording to ${mcapFile}`);
+  say(`nodes: ${defs.map((d) => d.name).join(', ')} — one process, local graph, recording to ${mcapFile}; receiver on a pseudo-terminal (${pty.helper})`);
 
   const count = (topic: string) => ctx.graph.stats().find((s) => s.topic === topic)?.messages ?? 0;
-  const feed = (await import('node:fs')).openSync(pty.feed, 'r+');
-  const { writeSync } = await import('node:fs');
   const t0 = performance.now();
   let seconds = 0;
   let liveStats: ReturnType<FoxgloveLiveView['stats']> | undefined;
@@ -213,7 +236,7 @@ export async function main(args: string[]): Promise<number> {
     // The receiver: one epoch per second, as the real one sent them.
     await wait(300);
     for (let i = 0; i < epochs.length && !interrupt.signal.aborted; i++) {
-      writeSync(feed, Buffer.from(epochs[i], 'latin1'));
+      pty.write(Buffer.from(epochs[i], 'latin1'));
       const next = t0 + (i + 1) * 1000;
       await wait(Math.max(0, next - performance.now()));
       say(
@@ -236,7 +259,7 @@ export async function main(args: string[]): Promise<number> {
     await view?.close();
     await started.stop();
     await ctx.shutdown();
-    pty.socat.kill('SIGTERM');
+    await pty.stop();
     simRx.socket.close();
     dspaceRx.socket.close();
     rmSync(ptyDir, { recursive: true, force: true });

@@ -13,9 +13,9 @@ import { isIP } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
-import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import {
+  closestName,
   collectOverrides,
   fullyQualifiedName,
   parseRosArgs,
@@ -25,10 +25,11 @@ import {
   type RosArgs,
 } from '../runtime/params.js';
 import { ConfigError } from '../runtime/errors.js';
-import type { RosNode } from '../runtime/ros.js';
-import type { NodeDefinition } from '../runtime/run.js';
 import { loadRclnodejs } from '../runtime/rclnodejs.js';
 import { NODES, type NodeEntry } from './registry.js';
+import { captureParamSpecs } from './node_params.js';
+
+export { captureParamSpecs };
 
 export type Status = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -141,44 +142,9 @@ export interface NodeParams {
   sources: Record<string, string>;
   /** Overrides for this node that it does not declare (misspelt?). */
   unknown: string[];
+  /** Of `unknown`: those addressed to this node by name (its own section, `-p node:name`): misspellings. */
+  unknownExplicit: string[];
   error?: Error;
-}
-
-class Captured extends Error {
-  constructor(readonly specs: ParamSpecs) {
-    super('parameters captured');
-  }
-}
-
-/** A RosNode that records the first declareParameters call and stops start() there. */
-function capturingNode(name: string, namespace: string): RosNode {
-  const refuse = (what: string) => (): never => {
-    throw new Error(`${name}: start() calls ${what} before declareParameters; vil doctor cannot read its parameters`);
-  };
-  return {
-    name,
-    namespace,
-    logger: pino({ level: 'silent' }),
-    useSimTime: false,
-    declareParameters: (specs: ParamSpecs) => {
-      throw new Captured(specs);
-    },
-    createPublisher: refuse('createPublisher'),
-    createSubscription: refuse('createSubscription'),
-    createTimer: refuse('createTimer'),
-    now: () => ({ sec: 0, nanosec: 0 }),
-    destroy: () => undefined,
-  } as RosNode;
-}
-
-export async function captureParamSpecs(def: NodeDefinition, namespace: string): Promise<ParamSpecs> {
-  try {
-    await def.start(capturingNode(def.name, namespace));
-  } catch (e) {
-    if (e instanceof Captured) return e.specs;
-    throw e;
-  }
-  throw new Error(`${def.name}: start() returned without declaring parameters`);
 }
 
 /** Node names that params-file sections address explicitly (not through wildcards). */
@@ -207,7 +173,7 @@ export async function collectNodeParams(rosArgs: RosArgs, nodes: Record<string, 
   for (const node of names) {
     const fqn = fullyQualifiedName(namespace, node);
     const entry = nodes[node];
-    const result: NodeParams = { node, fqn, registered: entry !== undefined, values: {}, sources: {}, unknown: [] };
+    const result: NodeParams = { node, fqn, registered: entry !== undefined, values: {}, sources: {}, unknown: [], unknownExplicit: [] };
     out.push(result);
     let overrides: Map<string, ParamOverride>;
     try {
@@ -227,6 +193,8 @@ export async function collectNodeParams(rosArgs: RosArgs, nodes: Record<string, 
       const specs = await captureParamSpecs(await entry.load(), namespace);
       const { values, unknown } = resolveParams(specs, overrides);
       result.unknown = unknown;
+      result.unknownExplicit = unknown.filter((k) => overrides.get(k)?.explicit === true);
+      for (const k of unknown) result.sources[k] = overrides.get(k)!.source;
       for (const [k, v] of Object.entries(values)) {
         result.values[k] = v;
         result.sources[k] = overrides.get(k)?.source ?? 'default';
@@ -675,12 +643,19 @@ export async function runDoctor(rosArgs: RosArgs, opts: DoctorOptions = {}): Pro
     } else {
       checks.push({ group, status: 'ok', title: `parameters valid (${Object.keys(p.values).length} declared)` });
     }
-    if (p.unknown.length) {
+    // A name in the node's own section that it does not declare is a misspelling: the value the
+    // user meant to set is silently not used (ROS ignores undeclared overrides). From a wildcard
+    // section (/**) it may be meant for another node: a warning.
+    const declared = Object.keys(p.values);
+    for (const name of p.unknown) {
+      const explicit = p.unknownExplicit.includes(name);
+      const suggestion = closestName(name, declared);
       checks.push({
         group,
-        status: 'warn',
-        title: `given but not declared by ${p.node} (ignored): ${p.unknown.join(', ')}`,
-        fix: `correct the names (\`vil run ${p.node} --help\` and the node's reference list its parameters), or remove them`,
+        status: explicit ? 'fail' : 'warn',
+        title: `parameter "${name}" is not declared by ${p.node}${explicit ? ', so its value is not used' : ' (ignored; it may be meant for another node)'}${suggestion ? `: did you mean ${suggestion}?` : ''}`,
+        detail: `from ${p.sources[name]}`,
+        fix: suggestion ? `rename it to ${suggestion}` : `correct the name (\`vil run ${p.node} --help\` lists the parameters), or remove it`,
       });
     }
     const { targets, notes } = targetsFromParams(p);

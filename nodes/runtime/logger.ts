@@ -1,8 +1,13 @@
-// pino logs: JSON lines on stderr (stdout stays free for CLI output); a short human line format
-// when a person is watching (stderr is a terminal) or VIL_LOG_PRETTY=1.
+// pino logs on stderr (stdout stays free for CLI output): readable lines when a person is watching
+// (stdout or stderr is a terminal), JSON lines otherwise (a pipe, a file, systemd, ros2 launch).
+// VIL_LOG_JSON=1 (or `vil --log-json`) asks for JSON at a terminal too; VIL_LOG_PRETTY=1|0 forces
+// one or the other. Every line names its logger: the node, or "vil" for the process itself.
 import { pino, type Logger, type DestinationStream, type LevelWithSilent } from 'pino';
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** The name of the process-level logger (start-up, shutdown, the ROS implementation chosen). */
+export const PROCESS_LOGGER = 'vil';
 
 function prettyStream(): DestinationStream {
   return {
@@ -11,12 +16,19 @@ function prettyStream(): DestinationStream {
         const { level, time, name, msg, pid: _pid, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
         const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
         const t = new Date(time as number).toISOString().slice(11, 23);
-        process.stderr.write(`[${LEVEL_NAMES[level as number] ?? level}] [${t}] [${name}]: ${msg}${extra}\n`);
+        process.stderr.write(`[${LEVEL_NAMES[level as number] ?? level}] [${t}] [${name ?? PROCESS_LOGGER}]: ${msg}${extra}\n`);
       } catch {
         process.stderr.write(line);
       }
     },
   };
+}
+
+/** JSON lines or readable ones: see the top of this file. */
+export function wantJsonLogs(env: NodeJS.ProcessEnv = process.env, stdoutTty = process.stdout.isTTY === true, stderrTty = process.stderr.isTTY === true): boolean {
+  if (env.VIL_LOG_JSON === '1' || env.VIL_LOG_PRETTY === '0') return true;
+  if (env.VIL_LOG_JSON === '0' || env.VIL_LOG_PRETTY === '1') return false;
+  return !(stdoutTty || stderrTty);
 }
 
 /** Maps ROS log levels (debug, info, warn, error, fatal) to pino's. */
@@ -38,23 +50,33 @@ export function rosLevelToPino(level: string | undefined): LevelWithSilent {
   }
 }
 
+/** The unnamed base every named logger is a child of (a name given twice would repeat the key). */
+let base: Logger | undefined;
 let root: Logger | undefined;
 
-export function rootLogger(level?: string): Logger {
-  if (!root) {
-    const pretty = process.env.VIL_LOG_PRETTY === '1' || (process.env.VIL_LOG_PRETTY !== '0' && process.stderr.isTTY === true);
+function baseLogger(level?: string): Logger {
+  if (!base) {
     const lvl = rosLevelToPino(level ?? process.env.VIL_LOG_LEVEL);
-    root = pretty
-      ? pino({ level: lvl, base: undefined }, prettyStream())
-      : pino({ level: lvl, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));
+    base = wantJsonLogs()
+      ? pino({ level: lvl, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }))
+      : pino({ level: lvl, base: undefined }, prettyStream());
   } else if (level) {
-    root.level = rosLevelToPino(level);
+    base.level = rosLevelToPino(level);
   }
+  return base;
+}
+
+/** The process-level logger ("vil"); `level` (a ROS level) also sets the default of every logger made after. */
+export function rootLogger(level?: string): Logger {
+  const b = baseLogger(level);
+  root ??= b.child({ name: PROCESS_LOGGER });
+  if (level) root.level = b.level;
   return root;
 }
 
+/** A named logger: a node's (its rcl logger name), or a part of the process such as the recorder. */
 export function nodeLogger(nodeName: string, level?: string): Logger {
-  const l = rootLogger().child({ name: nodeName });
+  const l = baseLogger().child({ name: nodeName });
   if (level) l.level = rosLevelToPino(level);
   return l;
 }

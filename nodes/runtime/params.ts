@@ -184,6 +184,12 @@ export interface ParamOverride {
   value: unknown;
   /** Where it came from, for error messages: a file path or "command line (-p)". */
   source: string;
+  /**
+   * Addressed to this node by name (a params-file section whose last segment is the node's name,
+   * or `-p node:name:=`), not only through a wildcard (`/**`) or a bare `-p`, which every node of a
+   * process sees: an undeclared name here is a misspelling, not another node's parameter.
+   */
+  explicit?: boolean;
 }
 
 const fileCache = new Map<string, unknown>();
@@ -223,12 +229,14 @@ export function collectOverrides(args: RosArgs, fqn: string, nodeName: string): 
       if (params === null) continue;
       const flat = new Map<string, unknown>();
       flatten(params as Record<string, unknown>, '', flat);
-      for (const [name, value] of flat) out.set(name, { value, source: `${path} (${key}.ros__parameters.${name})` });
+      const last = key.split('/').filter(Boolean).pop() ?? '';
+      const explicit = last === nodeName;
+      for (const [name, value] of flat) out.set(name, { value, source: `${path} (${key}.ros__parameters.${name})`, explicit });
     }
   }
   for (const p of args.params) {
     if (p.node !== undefined && p.node !== nodeName) continue;
-    out.set(p.name, { value: p.value, source: `command line (-p ${p.name}:=...)` });
+    out.set(p.name, { value: p.value, source: `command line (-p ${p.node ? `${p.node}:` : ''}${p.name}:=...)`, explicit: p.node !== undefined });
   }
   return out;
 }
@@ -288,4 +296,44 @@ export function coerce(name: string, spec: ParamSpec, o: ParamOverride): unknown
       );
     }
   }
+}
+
+/**
+ * The declared name closest to a misspelt one ("prot" → "port"), by edit distance with adjacent
+ * transpositions, case-insensitive; undefined when none is close (at most 1 edit per 3 characters,
+ * at least 1).
+ */
+export function closestName(name: string, candidates: Iterable<string>): string | undefined {
+  const a = name.toLowerCase();
+  let best: string | undefined;
+  let bestD = Math.max(1, Math.floor(a.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(a, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent transpositions. */
+function editDistance(a: string, b: string): number {
+  const m = a.length;
+  const n = b.length;
+  const d: number[][] = Array.from({ length: m + 1 }, (_, i) => Array.from({ length: n + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= m; i++) {
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[m][n];
+}
+
+/** " Did you mean "port"?" or "", for messages about an undeclared parameter. */
+export function didYouMean(name: string, declared: Iterable<string>): string {
+  const c = closestName(name, declared);
+  return c === undefined ? '' : ` Did you mean "${c}"?`;
 }

@@ -44,6 +44,7 @@
 import type { Logger } from 'pino';
 import type { CreateNodeOptions, Publisher, Qos, QosProfileName, RosContext, RosNode, Subscription, Time, Timer } from './ros.js';
 import {
+  closestName,
   coerce,
   collectOverrides,
   fullyQualifiedName,
@@ -345,7 +346,12 @@ class RclnodejsNode implements RosNode {
     const { values, unknown } = resolveParams(specs, this.overrides);
     const undeclared = unknown.filter((k) => !this.declaredElsewhere(k));
     if (undeclared.length) {
-      this.logger.warn({ parameters: undeclared }, `parameters given for ${this.fqn} that it does not declare (misspelt?): ${undeclared.join(', ')}`);
+      const specNames = Object.keys(specs);
+      const hints = undeclared.map((k) => {
+        const c = closestName(k, specNames);
+        return c === undefined ? k : `${k} (did you mean "${c}"?)`;
+      });
+      this.logger.warn({ parameters: undeclared }, `parameters given for ${this.fqn} that it does not declare; they are ignored: ${hints.join(', ')}`);
     }
     const read: Record<string, unknown> = {};
     for (const [name, spec] of Object.entries(specs)) {

@@ -42,7 +42,8 @@ export function parseProjectionSpec(text: string, enuOrigin: readonly number[]):
     try {
       proj4('WGS84', t);
     } catch (e) {
-      return { error: `proj4 cannot use "${t}": ${(e as Error).message}` };
+      // proj4 throws strings, not Errors.
+      return { error: `proj4 cannot use "${t}": ${e instanceof Error ? e.message : String(e)}` };
     }
     return { kind: 'proj', definition: t };
   }

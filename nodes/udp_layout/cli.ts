@@ -6,6 +6,7 @@ import { ConfigError } from '../runtime/errors.js';
 import { planLayoutFile } from './compile.js';
 import { decodePacket, type DecodeOptions } from './decoder.js';
 import type { LayoutPlan } from './plan.js';
+import { isMulticast } from './udp_sender.js';
 import { emptyStats, isPcap, isPcapng, parseHexLines, PcapError, readPcapDatagrams } from './pcap.js';
 
 const DECODE_HELP = `Usage: vil udp decode --layout FILE [INPUT] [--port N] [--raw] [--all-slots]
@@ -59,9 +60,12 @@ function parseArgs(args: string[]): Args | string {
       case '--host':
         out.host = val() ?? '';
         break;
-      case '--group':
-        out.group = val();
+      case '--group': {
+        const g = val() ?? '';
+        if (!isMulticast(g)) return `--group expects an IPv4 multicast address (224.0.0.0 to 239.255.255.255), got "${g}"`;
+        out.group = g;
         break;
+      }
       case '--count': {
         const n = Number(val());
         if (!Number.isInteger(n) || n < 1) return '--count expects a positive integer';
@@ -194,7 +198,15 @@ export async function listenMain(argv: string[]): Promise<number> {
       if (args.count !== undefined && ++received >= args.count) finish(0);
     });
     sock.bind(args.port, args.host, () => {
-      if (args.group) sock.addMembership(args.group);
+      if (args.group) {
+        try {
+          sock.addMembership(args.group);
+        } catch (e) {
+          process.stderr.write(`vil udp listen: cannot join multicast group ${args.group} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): is there an interface with multicast on this machine? Fix: check the group, or --host the interface address\n`);
+          finish(1);
+          return;
+        }
+      }
       const a = sock.address();
       process.stderr.write(`vil udp listen: ${plan.doc.name} (${plan.totalSize} bytes) on ${a.address}:${a.port}\n`);
     });

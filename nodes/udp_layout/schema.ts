@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../runtime/errors.js';
+import { closestName } from '../runtime/params.js';
 import { wireType, WIRE_TYPE_HELP } from './wire_types.js';
 
 export type Endianness = 'little' | 'big';
@@ -164,11 +165,14 @@ export function parseLayout(text: string, file: string): LayoutDoc {
   const check = <S extends z.ZodType>(schema: S, value: unknown, base: YamlPath): z.infer<S> => {
     const r = schema.safeParse(value);
     if (r.success) return r.data;
-    const issue = r.error.issues[0];
+    // A misspelt key also makes the key it was meant to be missing: report the unknown key.
+    const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0];
     const path = [...base, ...(issue.path as (string | number)[])];
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0];
-      return fail([...path, key], `unknown key "${key}"`, `remove it or correct its spelling; allowed here: ${allowedKeys(schema)}`);
+      const allowed = allowedKeys(schemaAt(schema, issue.path as (string | number)[]));
+      const near = closestName(key, allowed);
+      return fail([...path, key], `unknown key "${key}"${near ? ` (did you mean ${near}?)` : ''}`, `remove it or correct its spelling; allowed here: ${allowed.join(', ') || '(see the layout reference)'}`);
     }
     return fail(path, issue.message, fixFor(path));
   };
@@ -209,9 +213,41 @@ export function parseLayout(text: string, file: string): LayoutDoc {
   };
 }
 
-function allowedKeys(schema: z.ZodType): string {
-  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
-  return shape ? Object.keys(shape).join(', ') : '(see the layout reference)';
+interface ZodDef {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  out?: z.ZodType;
+  element?: z.ZodType;
+}
+
+const defOf = (schema: z.ZodType): ZodDef => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+
+/** Strips optional/default/nullable and preprocess (a pipe) down to the schema that checks the value. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  for (let s = schema; ; ) {
+    const d = defOf(s);
+    if ((d.type === 'optional' || d.type === 'default' || d.type === 'nullable' || d.type === 'nonoptional') && d.innerType) s = d.innerType;
+    else if (d.type === 'pipe' && d.out) s = d.out;
+    else return s;
+  }
+}
+
+/** The schema at a path inside `schema` (object keys, array indexes). */
+function schemaAt(schema: z.ZodType, path: readonly (string | number)[]): z.ZodType {
+  let s = unwrap(schema);
+  for (const p of path) {
+    const d = defOf(s);
+    const next = typeof p === 'number' ? d.element : d.shape?.[p];
+    if (!next) return s;
+    s = unwrap(next);
+  }
+  return s;
+}
+
+/** The keys an object schema allows ([] when it is not an object schema). */
+function allowedKeys(schema: z.ZodType): string[] {
+  return Object.keys(defOf(unwrap(schema)).shape ?? {});
 }
 
 function fixFor(path: YamlPath): string {

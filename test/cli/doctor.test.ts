@@ -73,9 +73,25 @@ describe('vil doctor on this machine (no serial device, no CAN interface, no ROS
     expect(result.out).toMatch(/\[ OK \] Node\.js \d+\.\d+\.\d+ \(needs >= 22\.12\)/);
   });
 
-  it('validates can_bridge\'s configuration file with its own loader (DBC included) and warns about undeclared parameters', () => {
+  it('validates can_bridge\'s configuration file with its own loader (DBC included) and fails on a parameter its section sets but it does not declare', () => {
     expect(result.out).toMatch(/\[ OK \] can_bridge configuration \S+can_bridge\.yaml valid .*motohawk on vildoctor0/);
-    expect(result.out).toMatch(/\[WARN\] given but not declared by can_bridge \(ignored\): bitrate/);
+    expect(result.out).toMatch(/\[FAIL\] parameter "bitrate" is not declared by can_bridge, so its value is not used\n\s+from \S*params\.yaml \(\/vil\/can_bridge\.ros__parameters\.bitrate\)/);
+  });
+
+  // Issue 9 (a CLI that fits): a misspelt parameter gets "did you mean", and is a failure when the
+  // node's own section sets it; from a wildcard section (every node sees it) a warning.
+  it('a misspelt parameter: "did you mean port?", a failure in the node\'s own section, a warning from /**', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vil-doctor-'));
+    try {
+      const file = join(dir, 'typo.yaml');
+      writeFileSync(file, '/**:\n  ros__parameters:\n    bauds: 9600\n/vil/rtk_serial:\n  ros__parameters:\n    prot: /dev/ttyUSB0\n');
+      const r = await runMain(['--params-file', file, '--nodes', 'rtk_serial', '--ros-args', '-r', '__ns:=/vil'], {});
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/\[FAIL\] parameter "prot" is not declared by rtk_serial, so its value is not used: did you mean port\?\n\s+from \S*typo\.yaml \(\/vil\/rtk_serial\.ros__parameters\.prot\)\n\s+fix: rename it to port/);
+      expect(r.out).toMatch(/\[WARN\] parameter "bauds" is not declared by rtk_serial \(ignored; it may be meant for another node\): did you mean baud\?/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks every registered node\'s parameters against the params file', () => {

@@ -109,7 +109,7 @@ describe('params files and -p', () => {
     expect(v.port).toBe('/dev/ttyUSB0');
     await new Promise((r) => setImmediate(r));
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0][1]).toMatch(/^parameter "buad" is set by .*node\.yaml \(\/vil\/rtk_serial\.ros__parameters\.buad\) but node \/vil\/rtk_serial declares no such parameter; it is ignored \(misspelt\?\)/);
+    expect(warn.mock.calls[0][1]).toMatch(/^parameter "buad" is set by .*node\.yaml \(\/vil\/rtk_serial\.ros__parameters\.buad\) but node \/vil\/rtk_serial declares no such parameter; it is ignored\. Did you mean "baud"\?$/);
   });
 });
 

@@ -3,7 +3,7 @@
 // use_sim_time), pino loggers, wall timers, and optional MCAP recording of everything published.
 import type { Logger } from 'pino';
 import type { CreateNodeOptions, Publisher, Qos, RosContext, RosNode, Subscription, Time, Timer } from '../ros.js';
-import { coerce, collectOverrides, fullyQualifiedName, normaliseNamespace, resolveParams, type ParamOverride, type ParamSpec, type ParamSpecs, type ParamValues, type RosArgs } from '../params.js';
+import { closestName, coerce, collectOverrides, didYouMean, fullyQualifiedName, normaliseNamespace, resolveParams, type ParamOverride, type ParamSpec, type ParamSpecs, type ParamValues, type RosArgs } from '../params.js';
 import { nodeLogger, rootLogger } from '../logger.js';
 import { messageRegistry } from '../msg_registry.js';
 import { LocalGraph, type EndpointOwner, type LocalPublisher, type LocalSubscription } from './graph.js';
@@ -121,9 +121,10 @@ class LocalNode implements RosNode, EndpointOwner {
     for (const [name, o] of this.overrides) {
       if (this.declared.has(name) || name === 'use_sim_time' || name.startsWith('qos_overrides.') || this.warnedUnknown.has(name)) continue;
       this.warnedUnknown.add(name);
+      const hint = didYouMean(name, this.declared);
       this.logger.warn(
-        { parameter: name, source: o.source },
-        `parameter "${name}" is set by ${o.source} but node ${this.fqn} declares no such parameter; it is ignored (misspelt?). Declared: ${[...this.declared].join(', ') || '(none)'}`,
+        { parameter: name, source: o.source, ...(hint ? { suggestion: closestName(name, this.declared) } : {}) },
+        `parameter "${name}" is set by ${o.source} but node ${this.fqn} declares no such parameter; it is ignored.${hint || ` Declared: ${[...this.declared].join(', ') || '(none)'}`}`,
       );
     }
   }
@@ -202,7 +203,7 @@ class LocalContextImpl implements LocalContext {
     options: LocalContextOptions,
   ) {
     const registry = messageRegistry();
-    const sink = options.recordPath ? new McapRecorder(options.recordPath, registry, rootLogger(args.logLevel).child({ name: 'record' }), options.record) : undefined;
+    const sink = options.recordPath ? new McapRecorder(options.recordPath, registry, nodeLogger('record', args.logLevel), options.record) : undefined;
     this.graph = new LocalGraph({ registry, sink, dataClockStart: options.dataClock?.start });
   }
 
