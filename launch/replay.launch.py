@@ -29,7 +29,9 @@
 # (`ros2 bag play --help` lists what your version offers). decode:=false plays every recorded
 # topic and starts no decoder: the drive exactly as the vehicle saw it.
 import os
+import re
 import sys
+import tempfile
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
@@ -126,11 +128,43 @@ def launch_setup(context):
         regex = LaunchConfiguration('play_regex').perform(context).strip()
         if regex:
             play += ['--regex', regex]
+        qos_file = raw_qos_overrides(bag, regex or RAW_TOPICS_REGEX)
+        if qos_file:
+            play += ['--qos-profile-overrides-path', qos_file]
         overrides = {name: {'use_sim_time': True, **REPLAY_PARAMETERS[name]} for name in NODES}
         actions += decoders(context, NODES, overrides)
     actions += rviz(context, use_sim_time=True)
     actions.append(ExecuteProcess(cmd=play, name='bag_play', output='screen'))
     return actions
+
+
+# The raw topics are offered reliable and deep, as the devices publish them now and as the decoders
+# subscribe to them: a bag recorded from an older vil (or another driver) that published them best
+# effort plays into the decoders all the same, and a burst is not lost between player and decoder.
+RAW_QOS = {'history': 'keep_last', 'depth': 1000, 'reliability': 'reliable', 'durability': 'volatile'}
+
+
+def raw_qos_overrides(bag, regex):
+    """A --qos-profile-overrides-path file for the bag's raw topics; None when there are none."""
+    try:
+        import rosbag2_py
+    except ImportError:
+        print('[vil replay] rosbag2_py is not importable: the raw topics play with the QoS they were '
+              'recorded with', file=sys.stderr)
+        return None
+    metadata = rosbag2_py.Info().read_metadata(bag, '')
+    pattern = re.compile(regex)
+    topics = sorted(t.topic_metadata.name for t in metadata.topics_with_message_count
+                    if pattern.search(t.topic_metadata.name))
+    if not topics:
+        return None
+    lines = ['# written by vil replay.launch.py: the raw topics offered as the decoders request them']
+    for topic in topics:
+        lines.append(f'{topic}:')
+        lines += [f'  {k}: {v}' for k, v in RAW_QOS.items()]
+    with tempfile.NamedTemporaryFile('w', prefix='vil_replay_qos_', suffix='.yaml', delete=False) as f:
+        f.write('\n'.join(lines) + '\n')
+        return f.name
 
 
 def recording_setup(context, recording):

@@ -15,7 +15,8 @@
 // are in the YAML named by `config_file` (bridge_config.ts); scalar settings are the parameters
 // below. The pieces: bus.ts (per-bus publishers and counters), outputs.ts (decoded publishers),
 // intake.ts (the per-frame path), sources.ts (where frames come from), bridge_diagnostics.ts.
-import type { RosNode, QosSettings } from '../runtime/ros.js';
+import { OUTPUT_QOS, rawOutputQos } from '../runtime/qos_profiles.js';
+import type { RosNode } from '../runtime/ros.js';
 import type { NodeDefinition, RunningNode } from '../runtime/run.js';
 import { defineParams } from '../runtime/params.js';
 import { ConfigError } from '../runtime/errors.js';
@@ -129,8 +130,8 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
   }
   const source = p.source as SourceKind;
   const dataTime = p.timebase === 'data' || (p.timebase === 'auto' && (source === 'candump' || source === 'recording'));
-  const streamQos: QosSettings = { reliability: 'reliable', durability: 'volatile', history: 'keep_last', depth: p.qos_depth };
-  const listQos: QosSettings = { reliability: 'reliable', durability: 'volatile', history: 'keep_last', depth: 10 };
+  const streamQos = rawOutputQos(p.qos_depth);
+  const listQos = OUTPUT_QOS;
 
   // -- buses, their decoded outputs, the intake they share, the source that feeds it ----------
   const buses = createBuses(node, plan, selected, p.publish_raw && source !== 'topic', streamQos);

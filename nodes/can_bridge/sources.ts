@@ -3,8 +3,9 @@
 //   candump    a candump -L log replayed (interface name → bus)
 //   recording  MF4 / BLF / ASC / candump recordings replayed, merged in time (channel → bus)
 //   topic      the raw topics of a bag being played (vil/can/<bus>/raw, raw_fd)
+import { rawInputQos } from '../runtime/qos_profiles.js';
 import type { Logger } from 'pino';
-import type { QosSettings, RosNode, Time } from '../runtime/ros.js';
+import type { RosNode, Time } from '../runtime/ros.js';
 import { ConfigError } from '../runtime/errors.js';
 import { DiagnosticLevel, type DiagnosticReport } from '../runtime/diagnostics.js';
 import { resolveFile } from './bridge_config.js';
@@ -248,7 +249,7 @@ function startRecording(p: SourceParams, { node, buses, intake, log, configPath 
 }
 
 function startTopic(p: SourceParams, { node, buses, intake }: SourceDeps): StartedSource {
-  const subQos: QosSettings = { reliability: 'best_effort', durability: 'volatile', history: 'keep_last', depth: p.qos_depth };
+  const subQos = rawInputQos(p.qos_depth);
   for (const bus of buses.values()) {
     node.createSubscription<CanMsgsFrame>(CAN_FRAME_TYPE, `vil/can/${bus.plan.name}/raw`, subQos, (m) => intake.frame(bus, frameFromClassic(m)));
     if (bus.plan.fd) node.createSubscription<FdFrameMsg>(FD_FRAME_TYPE, `vil/can/${bus.plan.name}/raw_fd`, subQos, (m) => intake.frame(bus, frameFromFd(m)));

@@ -8,6 +8,7 @@
 //
 // Lifetimes and expiry run on the ROS clock, so under `ros2 bag play --clock` with use_sim_time a
 // paused bag keeps its markers, and a looping bag (time jumping back) starts from a clean slate.
+import { inputQos, OUTPUT_QOS } from '../runtime/qos_profiles.js';
 import type { RosNode, Time, QosSettings } from '../runtime/ros.js';
 import type { NodeDefinition, RunningNode } from '../runtime/run.js';
 import { Diagnostics, DiagnosticLevel } from '../runtime/diagnostics.js';
@@ -46,7 +47,7 @@ async function startMarkers(node: RosNode): Promise<RunningNode> {
   const frames = parseStaticFrames(p.static_frames, { source, key: 'static_frames', reservedChildren: [p.map_frame, p.base_frame] });
   const knownFrames = new Set<string>([p.map_frame, p.base_frame, ...frames.map((f) => f.child)]);
 
-  const markersPub = node.createPublisher<MarkerArrayMsg>('visualization_msgs/msg/MarkerArray', p.markers_topic, 'default');
+  const markersPub = node.createPublisher<MarkerArrayMsg>('visualization_msgs/msg/MarkerArray', p.markers_topic, OUTPUT_QOS);
   const builder = new MarkerArrayBuilder();
   const jumps = new TimeJumpDetector(p.time_jump_threshold);
   /** Stamp of the pose the ego markers were last built for (ego_rate limit). */
@@ -128,7 +129,7 @@ async function startMarkers(node: RosNode): Promise<RunningNode> {
 
   const warnedFrames = new Set<string>();
   for (const l of lists) {
-    node.createSubscription<ObjectListMsg>('vil/msg/ObjectList', l.topic, 'sensor_data', (msg) => {
+    node.createSubscription<ObjectListMsg>('vil/msg/ObjectList', l.topic, inputQos(), (msg) => {
       const now = node.now();
       builder.begin();
       watch('clock', now, now);
@@ -149,7 +150,7 @@ async function startMarkers(node: RosNode): Promise<RunningNode> {
   const egoPeriodNs = p.ego_rate > 0 ? BigInt(Math.round(1e9 / p.ego_rate)) : 0n;
   const tfPub = ego && p.publish_tf ? node.createPublisher<TFMessageMsg>('tf2_msgs/msg/TFMessage', '/tf', TF_QOS) : undefined;
   if (ego) {
-    node.createSubscription<PoseStampedMsg>('geometry_msgs/msg/PoseStamped', p.ego_pose_topic, 'sensor_data', (msg) => {
+    node.createSubscription<PoseStampedMsg>('geometry_msgs/msg/PoseStamped', p.ego_pose_topic, inputQos(), (msg) => {
       const now = node.now();
       builder.begin();
       watch('clock', now, now);
@@ -171,7 +172,7 @@ async function startMarkers(node: RosNode): Promise<RunningNode> {
       publishMarkers();
     });
     if (p.fix_topic !== '') {
-      node.createSubscription<NavSatFixMsg>('sensor_msgs/msg/NavSatFix', p.fix_topic, 'sensor_data', (msg) => {
+      node.createSubscription<NavSatFixMsg>('sensor_msgs/msg/NavSatFix', p.fix_topic, inputQos(), (msg) => {
         const now = node.now();
         builder.begin();
         watch('clock', now, now);
@@ -184,7 +185,7 @@ async function startMarkers(node: RosNode): Promise<RunningNode> {
   }
 
   if (p.reset_topic !== '') {
-    node.createSubscription<Record<string, never>>('std_msgs/msg/Empty', p.reset_topic, 'default', () => {
+    node.createSubscription<Record<string, never>>('std_msgs/msg/Empty', p.reset_topic, inputQos(), () => {
       const now = node.now();
       builder.begin();
       clearAll(now);

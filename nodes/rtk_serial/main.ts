@@ -5,6 +5,7 @@
 //        └── vil/rtk/rtcm (rtcm_msgs/Message) corrections written back to the receiver
 //
 // With source:=topic the same decoder runs from vil/rtk/raw (a recorded bag replays into decoded topics).
+import { inputQos, OUTPUT_QOS, rawInputQos, rawOutputQos } from '../runtime/qos_profiles.js';
 import type { RosNode, Time } from '../runtime/ros.js';
 import type { NodeDefinition, RunningNode } from '../runtime/run.js';
 import { defineParams } from '../runtime/params.js';
@@ -37,11 +38,11 @@ async function startRtkSerial(node: RosNode): Promise<RunningNode> {
   const log = node.logger;
   const throttled = new ThrottledLog(log);
 
-  // Device topics: sensor-data QoS (best effort, keep last), as ROS drivers do.
-  const fixPub = node.createPublisher<NavSatFixMsg>('sensor_msgs/msg/NavSatFix', 'vil/rtk/fix', 'sensor_data');
-  const velPub = node.createPublisher<TwistWithCovarianceStampedMsg>('geometry_msgs/msg/TwistWithCovarianceStamped', 'vil/rtk/velocity', 'sensor_data');
-  const headingPub = node.createPublisher<QuaternionStampedMsg>('geometry_msgs/msg/QuaternionStamped', 'vil/rtk/heading', 'sensor_data');
-  const statusPub = node.createPublisher<GnssStatusMsg>('vil/msg/GnssStatus', 'vil/rtk/status', 'sensor_data');
+  // Reliable keep-last (qos_profiles.ts): a default subscriber and a sensor-data one both match.
+  const fixPub = node.createPublisher<NavSatFixMsg>('sensor_msgs/msg/NavSatFix', 'vil/rtk/fix', OUTPUT_QOS);
+  const velPub = node.createPublisher<TwistWithCovarianceStampedMsg>('geometry_msgs/msg/TwistWithCovarianceStamped', 'vil/rtk/velocity', OUTPUT_QOS);
+  const headingPub = node.createPublisher<QuaternionStampedMsg>('geometry_msgs/msg/QuaternionStamped', 'vil/rtk/heading', OUTPUT_QOS);
+  const statusPub = node.createPublisher<GnssStatusMsg>('vil/msg/GnssStatus', 'vil/rtk/status', OUTPUT_QOS);
 
   let lastFixAt: Time | undefined;
   const sentenceRate = new RateCounter();
@@ -66,7 +67,7 @@ async function startRtkSerial(node: RosNode): Promise<RunningNode> {
   };
 
   // Raw sentences are published only when read from the receiver (with source:=topic they are the input).
-  const rawPub = p.source === 'serial' ? node.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', 'vil/rtk/raw', 'sensor_data') : undefined;
+  const rawPub = p.source === 'serial' ? node.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', 'vil/rtk/raw', rawOutputQos()) : undefined;
   // One reusable raw message: publish() serialises synchronously, so reuse is safe.
   const raw: NmeaSentenceMsg = { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: p.frame_id }, sentence: '' };
   const framer = new NmeaFramer(
@@ -93,12 +94,12 @@ async function startRtkSerial(node: RosNode): Promise<RunningNode> {
     );
     link.start();
   } else {
-    node.createSubscription<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', 'vil/rtk/raw', 'sensor_data', (m) => decode(m.sentence, m.header.stamp));
+    node.createSubscription<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', 'vil/rtk/raw', rawInputQos(), (m) => decode(m.sentence, m.header.stamp));
   }
 
   let rtcmBytes = 0;
   if (p.rtcm_topic !== '') {
-    node.createSubscription<RtcmMessageMsg>('rtcm_msgs/msg/Message', p.rtcm_topic, 'default', (m) => {
+    node.createSubscription<RtcmMessageMsg>('rtcm_msgs/msg/Message', p.rtcm_topic, inputQos(100), (m) => {
       if (link?.write(m.message)) rtcmBytes += m.message.length;
     });
   }

@@ -1,7 +1,9 @@
 // pino logs on stderr (stdout stays free for CLI output): readable lines when a person is watching
-// (stdout or stderr is a terminal), JSON lines otherwise (a pipe, a file, systemd, ros2 launch).
+// (stdout or stderr is a terminal), JSON lines otherwise (a pipe, a file, systemd).
 // VIL_LOG_JSON=1 (or `vil --log-json`) asks for JSON at a terminal too; VIL_LOG_PRETTY=1|0 forces
 // one or the other. Every line names its logger: the node, or "vil" for the process itself.
+// On the real middleware the lines go to ROS's logging instead (routeLogs): the console in ROS's
+// format, /rosout, launch's log files — unless JSON was asked for explicitly.
 import { pino, type Logger, type DestinationStream, type LevelWithSilent } from 'pino';
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
@@ -20,6 +22,50 @@ function prettyStream(): DestinationStream {
       } catch {
         process.stderr.write(line);
       }
+    },
+  };
+}
+
+/** Where a log line goes instead of stderr (rcutils on rclnodejs). pino level numbers. */
+export type LogSink = (level: number, name: string, msg: string, fields: Record<string, unknown>) => void;
+
+let sink: LogSink | undefined;
+
+/** From now on every logger (those made before too) writes through `to`; undefined: back to stderr. */
+export function routeLogs(to: LogSink | undefined): void {
+  sink = to;
+}
+
+/** VIL_LOG_JSON=1 / --log-json / VIL_LOG_PRETTY=0: JSON lines wanted whatever else is possible. */
+export function jsonLogsRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.VIL_LOG_JSON === '1' || env.VIL_LOG_PRETTY === '0';
+}
+
+/** One stream for every logger: the routed sink when set, else JSON or readable lines on stderr. */
+function outputStream(json: boolean): DestinationStream {
+  const pretty = json ? undefined : prettyStream();
+  return {
+    write(line: string) {
+      if (sink) {
+        let o: Record<string, unknown> | undefined;
+        try {
+          o = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          // not JSON: falls through to stderr
+        }
+        if (o) {
+          const { level, time: _t, name, msg, pid: _pid, hostname: _h, ...rest } = o;
+          try {
+            sink(level as number, (name as string | undefined) ?? PROCESS_LOGGER, String(msg ?? ''), rest);
+            return;
+          } catch (e) {
+            process.stderr.write(`vil: log routing failed (${(e as Error).message}); logging on stderr\n`);
+            sink = undefined;
+          }
+        }
+      }
+      if (pretty) pretty.write(line);
+      else process.stderr.write(line);
     },
   };
 }
@@ -57,9 +103,8 @@ let root: Logger | undefined;
 function baseLogger(level?: string): Logger {
   if (!base) {
     const lvl = rosLevelToPino(level ?? process.env.VIL_LOG_LEVEL);
-    base = wantJsonLogs()
-      ? pino({ level: lvl, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }))
-      : pino({ level: lvl, base: undefined }, prettyStream());
+    const json = wantJsonLogs();
+    base = pino({ level: lvl, base: json ? { pid: process.pid } : undefined }, outputStream(json));
   } else if (level) {
     base.level = rosLevelToPino(level);
   }

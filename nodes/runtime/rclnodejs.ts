@@ -61,10 +61,12 @@ import { codecFor, type CdrCodec } from './codecs.js';
 import { messageRegistry } from './msg_registry.js';
 import { CdrError, FieldError } from '../cdr/errors.js';
 import { plan, wireSignature, type CdrField, type CdrSchema } from '../cdr/schema.js';
-import { nodeLogger, ThrottledLog } from './logger.js';
+import { jsonLogsRequested, nodeLogger, routeLogs, ThrottledLog, type LogSink } from './logger.js';
+import { CLOCK_QOS } from './qos_profiles.js';
 import type {
   RclClock,
   RclContext,
+  RclLogging,
   RclMessageDef,
   RclNode,
   RclnodejsModule,
@@ -246,7 +248,70 @@ export async function createRclnodejsContext(argv: readonly string[]): Promise<R
     throw new Error(`rclnodejs.init failed: ${(e as Error).message}`);
   }
   rcl.removeSignalHandlers();
-  return new RclnodejsContext(rcl, context, rosArgs);
+  useClockQos(rcl);
+  const rosLoggers = new Map<string, RclLogging>();
+  // ROS's own logging unless JSON lines were asked for (VIL_LOG_JSON=1, --log-json).
+  if (!jsonLogsRequested()) routeLogs(rosLogSink(rcl, rosLoggers));
+  return new RclnodejsContext(rcl, context, rosArgs, rosLoggers);
+}
+
+/**
+ * Log lines into rcutils: a node's lines through the node's own logger (so they reach /rosout with
+ * the node's name, as rclcpp's RCLCPP_INFO does), the process's through a named one. The fields a
+ * line carries follow its message as "key=value".
+ */
+export function rosLogSink(rcl: Pick<RclnodejsModule, 'logging'>, loggers: Map<string, RclLogging>): LogSink {
+  const logging = rcl.logging as unknown as { getLogger(name: string): RclLogging };
+  return (level, name, msg, fields) => {
+    let logger = loggers.get(name);
+    if (!logger) loggers.set(name, (logger = logging.getLogger(name)));
+    const text = withFields(msg, fields);
+    if (level >= 60) logger.fatal(text);
+    else if (level >= 50) logger.error(text);
+    else if (level >= 40) logger.warn(text);
+    else if (level >= 30) logger.info(text);
+    else logger.debug(text);
+  };
+}
+
+/** "msg (key=value, ...)": an error by its message, objects as JSON. */
+export function withFields(msg: string, fields: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    if (k === 'err' && v && typeof v === 'object' && 'message' in v) parts.push(`err=${String((v as { message: unknown }).message)}`);
+    else parts.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+  return parts.length ? `${msg} (${parts.join(', ')})` : msg;
+}
+
+/** What rclnodejs 2.2.0's TimeSource holds and does (lib/time_source.js); not in its .d.ts. */
+interface TimeSourceInternals {
+  _node: RclNode | undefined;
+  _clockSubscription: RclSubscription | undefined;
+  _clockCallback(message: object): void;
+  _subscribeToClockTopic(): void;
+}
+
+/**
+ * Sim time that works with `ros2 bag play --clock`: rclnodejs 2.2.0 subscribes to /clock with the
+ * default QoS (reliable), while rosbag2's player, Gazebo and every rclcpp node's clock publisher
+ * offer /clock best effort — the two do not match ("requesting incompatible QoS ... RELIABILITY")
+ * and the node never leaves time 0 / wall time. rclcpp subscribes with rclcpp::ClockQoS (best
+ * effort, keep last 1), which matches both kinds of publisher; so does this. Replaces the one
+ * method of the prototype, once per process, before any node exists (a node given
+ * use_sim_time:=true subscribes in its constructor).
+ */
+export function useClockQos(rcl: Pick<RclnodejsModule, 'TimeSource' | 'QoS'>): void {
+  const proto = rcl.TimeSource.prototype as unknown as TimeSourceInternals & { vilClockQos?: true };
+  if (proto.vilClockQos) return;
+  const qos = toRclQos(rcl, CLOCK_QOS);
+  proto._subscribeToClockTopic = function (this: TimeSourceInternals) {
+    if (!this._clockSubscription && this._node) {
+      this._clockSubscription = this._node.createSubscription('rosgraph_msgs/msg/Clock', '/clock', { qos }, this._clockCallback.bind(this));
+    }
+  };
+  proto.vilClockQos = true;
 }
 
 // ---- The port on rclnodejs ----
@@ -260,6 +325,7 @@ class RclnodejsContext implements RosContext {
     private readonly rcl: RclnodejsModule,
     private readonly context: RclContext,
     private readonly rosArgs: RosArgs,
+    private readonly rosLoggers: Map<string, RclLogging>,
   ) {}
 
   createNode(name: string, options: CreateNodeOptions = {}): RosNode {
@@ -279,6 +345,8 @@ class RclnodejsContext implements RosContext {
         fix: `rename one node only: --ros-args -r ${name}:__node:=<new name>`,
       });
     }
+    // The node's lines go through its own rcutils logger: they reach /rosout under its name.
+    this.rosLoggers.set(rclNode.name(), rclNode.getLogger());
     let node: RclnodejsNode;
     try {
       node = new RclnodejsNode(this.rcl, rclNode, this.rosArgs, fqn);
@@ -295,6 +363,8 @@ class RclnodejsContext implements RosContext {
     if (this.shutDown) return;
     this.shutDown = true;
     for (const n of this.nodes) n.destroy();
+    // Lines after this (the process's last words) go to stderr: rcutils is shut down with the context.
+    routeLogs(undefined);
     if (!this.context.isShutdown()) this.context.shutdown();
   }
 }

@@ -52,8 +52,18 @@ export interface RclEntityOptions {
 
 export type RclQos = object;
 
+/** An rcutils logger: the console in ROS's format, /rosout (a node's logger), launch's log files. */
+export interface RclLogging {
+  debug(message: string): boolean;
+  info(message: string): boolean;
+  warn(message: string): boolean;
+  error(message: string): boolean;
+  fatal(message: string): boolean;
+}
+
 export interface RclNode {
   name(): string;
+  getLogger(): RclLogging;
   namespace(): string;
   now(): RclTime;
   spin(timeout?: number): void;
@@ -98,8 +108,19 @@ export interface RclNodeOptions {
   automaticallyDeclareParametersFromOverrides: boolean;
 }
 
+/** rclnodejs's TimeSource class: vil replaces one method of its prototype (rclnodejs.ts useClockQos). */
+export interface RclTimeSourceClass {
+  prototype: object;
+}
+
 export interface RclnodejsModule {
   init(context?: RclContext, argv?: string[]): Promise<void>;
+  TimeSource: RclTimeSourceClass;
+  /**
+   * The Logging class (its static getLogger(name)); rclnodejs 2.2.0's .d.ts declares it as an
+   * instance (`const logging: Logging`), so it is typed loosely here and cast where used.
+   */
+  logging: unknown;
   removeSignalHandlers(): void;
   Context: new () => RclContext;
   Node: new (nodeName: string, namespace?: string, context?: RclContext, options?: RclNodeOptions) => RclNode;

@@ -39,6 +39,8 @@ export interface StartedNodes {
   stopping(): string | undefined;
 }
 
+/** A second SIGINT/SIGTERM within this time of the first is the same request (see runNodesMain). */
+const REPEAT_SIGNAL_GRACE_MS = 2000;
 /** How long SIGINT/SIGTERM waits for the nodes to stop before closing the context anyway. */
 const STOP_DEADLINE_MS = 10_000;
 
@@ -162,16 +164,26 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
     // SIGINT/SIGTERM: stop the nodes, then close the context (which finalises a --record MCAP).
     // A node that does not stop within STOP_DEADLINE_MS, or a second signal, does not keep the
     // recording from being finalised: the context is closed anyway and the exit code says so.
+    // Ctrl-C under `ros2 launch` reaches a node twice: from the terminal (its process group) and
+    // from launch, which forwards SIGINT to every process it started. A repeat that soon is the
+    // same request; only a later one (someone pressing Ctrl-C again, launch escalating to SIGTERM
+    // after its timeout) means "stop waiting".
     let shuttingDown = false;
+    let firstSignalAt = 0;
     let giveUp: () => void = () => undefined;
     const gaveUp = new Promise<'gave-up'>((r) => (giveUp = () => r('gave-up')));
     const shutdown = async (signal: string) => {
       if (shuttingDown) {
+        if (performance.now() - firstSignalAt < REPEAT_SIGNAL_GRACE_MS) {
+          log.debug({ signal }, `${signal} again while shutting down (launch forwards Ctrl-C): already stopping`);
+          return;
+        }
         log.warn({ signal }, `${signal} again: not waiting for the nodes any longer`);
         giveUp();
         return;
       }
       shuttingDown = true;
+      firstSignalAt = performance.now();
       log.info({ signal }, 'shutting down');
       let code = 0;
       const deadline = setTimeout(giveUp, STOP_DEADLINE_MS);

@@ -6,6 +6,7 @@
 //   [VehicleState] ──────┘                                                 └─▶ UDP packet (layout, sim_pose/EgoState)
 //
 // Stale input (no fix for stale_timeout_ms) is flagged in the packet and on /diagnostics.
+import { inputQos, OUTPUT_QOS } from '../runtime/qos_profiles.js';
 import type { RosNode } from '../runtime/ros.js';
 import type { NodeDefinition, RunningNode } from '../runtime/run.js';
 import { ConfigError } from '../runtime/errors.js';
@@ -83,24 +84,24 @@ async function startSimPose(node: RosNode): Promise<RunningNode> {
 
   // ---- inputs
   const steady = () => performance.now();
-  node.createSubscription<NavSatFixMsg>('sensor_msgs/msg/NavSatFix', p.fix_topic, 'sensor_data', (m) =>
+  node.createSubscription<NavSatFixMsg>('sensor_msgs/msg/NavSatFix', p.fix_topic, inputQos(), (m) =>
     solver.fix({ stamp: m.header.stamp, latitude: m.latitude, longitude: m.longitude, altitude: m.altitude, status: m.status.status }, steady()),
   );
-  if (p.heading_topic) node.createSubscription<QuaternionStampedMsg>('geometry_msgs/msg/QuaternionStamped', p.heading_topic, 'sensor_data', (m) => solver.heading(m.quaternion, steady()));
+  if (p.heading_topic) node.createSubscription<QuaternionStampedMsg>('geometry_msgs/msg/QuaternionStamped', p.heading_topic, inputQos(), (m) => solver.heading(m.quaternion, steady()));
   if (p.velocity_topic) {
-    node.createSubscription<TwistWithCovarianceStampedMsg>('geometry_msgs/msg/TwistWithCovarianceStamped', p.velocity_topic, 'sensor_data', (m) => {
+    node.createSubscription<TwistWithCovarianceStampedMsg>('geometry_msgs/msg/TwistWithCovarianceStamped', p.velocity_topic, inputQos(), (m) => {
       const t = m.twist.twist;
       solver.velocity(t.linear.x, t.linear.y, t.linear.z, t.angular.z, steady());
     });
   }
   if (p.vehicle_state_topic) {
-    node.createSubscription<VehicleStateSpeed>('vil/msg/VehicleState', p.vehicle_state_topic, 'sensor_data', (m) => solver.vehicleState(m.speed, m.yaw_rate, steady()));
+    node.createSubscription<VehicleStateSpeed>('vil/msg/VehicleState', p.vehicle_state_topic, inputQos(), (m) => solver.vehicleState(m.speed, m.yaw_rate, steady()));
   }
 
   // ---- outputs at a fixed rate
   // Reliable: matches reliable (rviz, carla_ros_bridge) and best-effort subscribers alike.
-  const posePub = p.pose_topic ? node.createPublisher<PoseStampedMsg>('geometry_msgs/msg/PoseStamped', p.pose_topic, 'default') : undefined;
-  const carlaPub = p.carla_pose_topic ? node.createPublisher<PoseMsg>('geometry_msgs/msg/Pose', p.carla_pose_topic, 'default') : undefined;
+  const posePub = p.pose_topic ? node.createPublisher<PoseStampedMsg>('geometry_msgs/msg/PoseStamped', p.pose_topic, OUTPUT_QOS) : undefined;
+  const carlaPub = p.carla_pose_topic ? node.createPublisher<PoseMsg>('geometry_msgs/msg/Pose', p.carla_pose_topic, OUTPUT_QOS) : undefined;
   const ego = emptyEgoState();
   // Reused: publish() serialises synchronously.
   const pose: PoseStampedMsg = { header: { stamp: ego.stamp, frame_id: p.frame_id }, pose: { position: { x: 0, y: 0, z: 0 }, orientation: ego.orientation } };

@@ -18,6 +18,7 @@
 //     distinct poses (one per fix: extrapolate:=false in both modes so a pose is a function of
 //     its inputs, not of the moment the timer fires) and the UDP packet count ≈ rate.
 // The same parameters in every mode: config/demo.params.yaml plus the run's values (helpers.ts).
+import { rawOutputQos } from '../../nodes/runtime/qos_profiles.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ let one: { mcap: McapMessage[]; got: Map<string, unknown[]>; simPackets: Buffer[
 /** Feeds the epochs as nmea_msgs/Sentence, each delivered before the next (rtk_serial's queue keeps 5). */
 async function feedSentences(ctx: LocalContext, paceMs: number): Promise<void> {
   const feeder = ctx.createNode('feeder');
-  const pub = feeder.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', '/vil/rtk/raw', 'sensor_data');
+  const pub = feeder.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', '/vil/rtk/raw', rawOutputQos());
   for (const epoch of sentences) {
     for (const s of epoch) {
       pub.publish(s);

@@ -1,5 +1,6 @@
 // rtk_serial as a node on the local graph: replay from the raw topic (a recorded bag), a receiver
 // that is not there yet at start, and configuration refused at start with the key and the fix.
+import { rawOutputQos } from '../../nodes/runtime/qos_profiles.js';
 import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +38,7 @@ describe('rtk_serial node', () => {
     const headings: QuaternionStampedMsg[] = [];
     bag.createSubscription<NavSatFixMsg>('sensor_msgs/msg/NavSatFix', '/vil/rtk/fix', 'sensor_data', (m) => fixes.push(m));
     bag.createSubscription<QuaternionStampedMsg>('geometry_msgs/msg/QuaternionStamped', '/vil/rtk/heading', 'sensor_data', (m) => headings.push(m));
-    const raw = bag.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', '/vil/rtk/raw', 'sensor_data');
+    const raw = bag.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', '/vil/rtk/raw', rawOutputQos());
     const sentences = logSentences('hemi');
     let t = 1_700_000_000;
     for (const s of sentences) {

@@ -9,6 +9,7 @@
 // Through the node on the local graph (every message CDR-checked against the real definitions),
 // fed on its raw topic. Inputs: a real Hemisphere GGA (gpsd's test log) with fields replaced,
 // checksum recomputed.
+import { rawOutputQos } from '../../nodes/runtime/qos_profiles.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalContext, type LocalContext } from '../../nodes/runtime/local/context.js';
 import { parseRosArgs } from '../../nodes/runtime/params.js';
@@ -55,7 +56,7 @@ async function start(params: string[]): Promise<Rig> {
   probe.createSubscription<TwistWithCovarianceStampedMsg>('geometry_msgs/msg/TwistWithCovarianceStamped', '/vil/rtk/velocity', 'sensor_data', (m) => r.velocities!.push(m));
   probe.createSubscription<DiagnosticArrayMsg>('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 'default', (m) => (diag = m));
   r.nodes = await startNodes(ctx, [rtkSerialNode]);
-  const raw = probe.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', '/vil/rtk/raw', 'sensor_data');
+  const raw = probe.createPublisher<NmeaSentenceMsg>('nmea_msgs/msg/Sentence', '/vil/rtk/raw', rawOutputQos());
   r.diag = () => {
     const s = diag?.status.find((x) => x.name === 'rtk_serial: receiver');
     return s && Object.fromEntries(s.values.map((v) => [v.key, v.value]));

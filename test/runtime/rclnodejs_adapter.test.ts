@@ -70,6 +70,8 @@ export type RclQos = R.QoS;
 export type RclEntityOptions = R.Options;
 export type RclMessageIntrospector = R.MessageIntrospector;
 export type RclMessageDef = R.ROSMessageDef;
+export type RclLogging = R.Logging;
+export type RclTimeSourceClass = typeof R.TimeSource;
 `;
 
 const CONSTANTS_CHECK = `// Test-only: the adapter's numeric constants against the real enums and profile names.

@@ -12,8 +12,7 @@ export const QOS_PROFILES: Readonly<Record<QosProfileName, Readonly<QosSettings>
   parameter_events: { reliability: 'reliable', durability: 'volatile', history: 'keep_last', depth: 1000 },
 };
 
-/** rclcpp::ClockQoS: what a node's time source uses to subscribe to /clock. */
-export const CLOCK_QOS: Readonly<QosSettings> = { reliability: 'best_effort', durability: 'volatile', history: 'keep_last', depth: 1 };
+export { CLOCK_QOS } from '../qos_profiles.js';
 
 export function resolveQos(qos: Qos | undefined, where: string): QosSettings {
   if (qos === undefined) return { ...QOS_PROFILES.default };
