@@ -15,3 +15,30 @@ export class ConfigError extends Error {
     this.fix = args.fix;
   }
 }
+
+/** A message does not match its type: thrown synchronously from publish() (local graph and rclnodejs alike). */
+export class MessageValidationError extends Error {
+  constructor(
+    readonly topic: string,
+    readonly type: string,
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`publish on ${topic} (${type}): ${path ? `field "${path}"` : 'message'}: ${problem}`);
+    this.name = 'MessageValidationError';
+  }
+}
+
+/** Bytes a subscription could not decode as its topic's type: the message is left out, counted and logged. */
+export class MessageDecodeError extends Error {
+  constructor(
+    readonly topic: string,
+    readonly type: string,
+    readonly path: string,
+    readonly offset: number,
+    readonly problem: string,
+  ) {
+    super(`message on ${topic} (${type}) is not valid CDR: ${path ? `field "${path}"` : 'message'} at byte ${offset}: ${problem}`);
+    this.name = 'MessageDecodeError';
+  }
+}

@@ -3,8 +3,9 @@
 // the project's own msgs/msg/*.msg (package "vil"). The local graph validates and serialises
 // against these; the MCAP recorder embeds their text.
 //
-// Names: our APIs say "pkg/msg/Type" (as rclnodejs and rosbag2 do). Internally, and in what
-// @foxglove/rosmsg2-serialization consumes, complex types are "pkg/Type" (the parser's convention).
+// Names: our APIs say "pkg/msg/Type" (as rclnodejs and rosbag2 do). Internally, and in the parsed
+// definitions (definitions()), complex types are "pkg/Type" (the parser's convention). fields() is
+// what the CDR codec (nodes/cdr) compiles from: the registry is a CdrSchema.
 import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -33,7 +34,7 @@ export interface MessageRegistry {
   /** Throws an Error naming the unknown type (and why, when its .msg failed to parse). */
   fields(type: string): readonly FieldDef[];
   constants(type: string): Record<string, number | string | boolean>;
-  /** For @foxglove/rosmsg2-serialization: root first, then every type it uses. */
+  /** The parsed definitions (@foxglove/message-definition): root first, then every type it uses. */
   definitions(type: string): MessageDefinition[];
   /** ros2msg text as rosbag2 writes it into MCAP: root .msg text, then "====...\nMSG: pkg/Type" blocks. */
   schemaText(type: string): string;

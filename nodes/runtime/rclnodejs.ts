@@ -22,17 +22,21 @@
  *  - Spinning: every node spins from creation (rclnodejs re-syncs its wait set when entities are
  *    added). rclnodejs's own SIGINT handler is removed: run.ts stops the nodes, then shuts down.
  *
- * Message shapes (no normalisation needed; the port's promises hold as they are):
- *  - Subscribers get plain objects (toPlainObject, enableTypedArray on): numeric primitive arrays as
- *    typed arrays (uint8[] → Uint8Array, float64[9] → Float64Array, ...), int64/uint64 as bigint,
- *    bool[]/string[] and nested messages as plain arrays/objects, stamps as {sec, nanosec}. The typed
- *    arrays own their memory (createArrayBufferFromAddress takes ownership), so keeping them is safe.
- *  - Publishers take plain objects: typed or plain arrays for numeric arrays, bigint for int64
- *    (anything else throws TypeError), exact length for fixed-size arrays (RangeError). A missing
- *    field keeps its default here, where the local graph refuses it: the local graph is the stricter
- *    of the two, so a message that passes there passes here.
- *  - A subscriber callback that throws is caught and logged (rate-limited) so bad input never stops
- *    a node; a publish that throws propagates (that is a bug in the node).
+ * Messages travel as CDR bytes, through vil's own codec (nodes/cdr, the one the local graph uses):
+ *  - A publisher encodes into the codec's reusable buffer and hands rclnodejs that Buffer:
+ *    Publisher.publish(Buffer) → publishRawMessage → rcl_publish_serialized_message, which copies it
+ *    (lib/publisher.js, src/rcl_publisher_bindings.cpp). rclnodejs's object path converts every
+ *    field through ref-napi structs and costs ~30× more per message (issue 12). The codec checks the
+ *    message as the local graph does and throws the same MessageValidationError (field path, what
+ *    was expected): a message is accepted or refused identically on both implementations.
+ *  - A subscription is created raw ({isRaw: true}: rcl_take_serialized_message, the callback gets a
+ *    Buffer copy) and decoded by the codec into the shapes the nodes use: typed arrays for numeric
+ *    arrays, bigint for int64/uint64, {sec, nanosec} stamps, plain objects and arrays otherwise.
+ *    Bytes the codec cannot decode are left out, counted and logged (rate-limited) as a
+ *    MessageDecodeError; a callback that throws is caught and logged (rate-limited) so bad input
+ *    never stops a node; a publish that throws propagates (that is a bug in the node).
+ *  - A type vil's registry does not know (a driver package installed on this machine only) falls
+ *    back to rclnodejs's object conversion, with one log line saying so.
  */
 import type { Logger } from 'pino';
 import type { CreateNodeOptions, Publisher, Qos, QosProfileName, RosContext, RosNode, Subscription, Time, Timer } from './ros.js';
@@ -48,7 +52,9 @@ import {
   type ParamValues,
   type RosArgs,
 } from './params.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, MessageDecodeError, MessageValidationError } from './errors.js';
+import { codecFor, type CdrCodec } from './codecs.js';
+import { CdrError, FieldError } from '../cdr/errors.js';
 import { nodeLogger, ThrottledLog } from './logger.js';
 import type {
   RclClock,
@@ -269,6 +275,8 @@ class RclnodejsNode implements RosNode {
   readonly namespace: string;
   readonly logger: Logger;
   destroyed = false;
+  /** Messages this node's subscriptions received as bytes the codec could not decode. */
+  undecodable = 0;
   private readonly overrides: Map<string, ParamOverride>;
   private readonly steadyClock: RclClock;
   private readonly throttled: ThrottledLog;
@@ -334,31 +342,74 @@ class RclnodejsNode implements RosNode {
     return this.rclNode.getParameter(name).type !== 0;
   }
 
+  /** The type's CDR codec, compiled now; undefined (said once) when vil's registry cannot give one. */
+  private codec(type: string): CdrCodec | undefined {
+    try {
+      return codecFor(type);
+    } catch (e) {
+      this.throttled.warn(
+        `codec:${type}`,
+        `${type}: ${(e as Error).message.split('\n')[0]}. Its messages go through rclnodejs's object conversion instead (correct, but ~30× more CPU per message)`,
+      );
+      return undefined;
+    }
+  }
+
   createPublisher<T>(type: string, topic: string, qos: Qos = 'default'): Publisher<T> {
+    const codec = this.codec(type);
     let pub: RclPublisher;
     try {
       pub = this.rclNode.createPublisher(type, topic, { qos: toRclQos(this.rcl, qos) });
     } catch (e) {
       throw entityError('publisher', type, topic, e);
     }
+    const resolved = pub.topic;
+    if (!codec) return { topic: resolved, type, publish: (message: T) => pub.publish(message as object) };
     return {
-      topic: pub.topic,
+      topic: resolved,
       type,
-      publish: (message: T) => pub.publish(message as object),
+      publish: (message: T) => {
+        let bytes: Buffer;
+        try {
+          bytes = codec.encodeShared(message);
+        } catch (e) {
+          if (e instanceof FieldError) throw new MessageValidationError(resolved, type, e.path, e.problem);
+          throw e;
+        }
+        // rcl copies the bytes before this returns; the codec's buffer is free for the next message.
+        pub.publish(bytes);
+      },
     };
   }
 
   createSubscription<T>(type: string, topic: string, qos: Qos, callback: (message: T) => void): Subscription {
-    const onMessage = (message: object) => {
+    const codec = this.codec(type);
+    const deliver = (message: T) => {
       try {
-        callback(message as T);
+        callback(message);
       } catch (e) {
         this.throttled.error(`callback:${topic}`, `callback for ${topic} threw: ${(e as Error).message}`, { err: e });
       }
     };
+    let undecodable = 0;
+    const onBytes = (bytes: Buffer) => {
+      let message: T;
+      try {
+        message = codec!.decode<T>(bytes);
+      } catch (e) {
+        undecodable++;
+        this.undecodable++;
+        const err = e instanceof CdrError ? new MessageDecodeError(topic, type, e.path, e.offset, e.problem) : e;
+        this.throttled.error(`undecodable:${topic}`, `${(err as Error).message} (left out; ${undecodable} so far)`, { err });
+        return;
+      }
+      deliver(message);
+    };
     let sub: RclSubscription;
     try {
-      sub = this.rclNode.createSubscription(type, topic, { qos: toRclQos(this.rcl, qos) }, onMessage);
+      sub = codec
+        ? this.rclNode.createSubscription(type, topic, { qos: toRclQos(this.rcl, qos), isRaw: true }, onBytes)
+        : this.rclNode.createSubscription(type, topic, { qos: toRclQos(this.rcl, qos) }, (message: object) => deliver(message as T));
     } catch (e) {
       throw entityError('subscription', type, topic, e);
     }

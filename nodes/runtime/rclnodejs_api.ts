@@ -32,7 +32,8 @@ export interface RclClock {
 
 export interface RclPublisher {
   readonly topic: string;
-  publish(message: object): void;
+  /** A Buffer is published as a serialised message (publishRawMessage); an object is converted field by field. */
+  publish(message: Buffer | object): void;
 }
 
 export interface RclSubscription {
@@ -45,6 +46,8 @@ export interface RclTimer {
 
 export interface RclEntityOptions {
   qos?: RclQos | string;
+  /** Subscriptions: deliver each message as its serialised CDR Buffer (rcl_take_serialized_message). */
+  isRaw?: boolean;
 }
 
 export type RclQos = object;
@@ -56,7 +59,7 @@ export interface RclNode {
   spin(timeout?: number): void;
   destroy(): void;
   createPublisher(typeClass: string, topic: string, options?: RclEntityOptions): RclPublisher;
-  createSubscription(typeClass: string, topic: string, options: RclEntityOptions, callback: (message: object) => void): RclSubscription;
+  createSubscription(typeClass: string, topic: string, options: RclEntityOptions, callback: ((message: Buffer) => void) | ((message: object) => void)): RclSubscription;
   createTimer(period: bigint, callback: () => void, clock?: RclClock | null): RclTimer;
   declareParameter(parameter: RclParameter, descriptor?: RclParameterDescriptor, ignoreOverride?: boolean): RclParameter;
   getParameter(name: string): RclParameter;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRosArgs } from '../../nodes/runtime/params.js';
 import { createLocalContext, type LocalContext } from '../../nodes/runtime/local/context.js';
-import { codecFor } from '../../nodes/runtime/local/codec.js';
+import { codecFor } from '../../nodes/runtime/codecs.js';
 import type { Publisher, QosSettings } from '../../nodes/runtime/ros.js';
 
 const SECONDS = Number(process.env.VIL_BENCH_SECONDS ?? 2);

@@ -2,7 +2,7 @@
 // ROS type (generated from the real .msg definitions: every field, right types) and survives a CDR
 // round trip, so what the node publishes is accepted on the wire.
 import { describe, expect, it } from 'vitest';
-import { codecFor } from '../../nodes/runtime/local/codec.js';
+import { codecFor } from '../../nodes/runtime/codecs.js';
 import { decode, logSentences, type LogName } from './nmea_helpers.js';
 
 const LOGS: LogName[] = ['ublox-zed-f9p-nmea', 'polarx2', 'hemi'];

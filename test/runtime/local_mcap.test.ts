@@ -12,7 +12,7 @@ import { parse as parseMsg } from '@foxglove/rosmsg';
 import { parse as parseYaml } from 'yaml';
 import { parseRosArgs } from '../../nodes/runtime/params.js';
 import { createLocalContext } from '../../nodes/runtime/local/context.js';
-import { codecFor } from '../../nodes/runtime/local/codec.js';
+import { codecFor } from '../../nodes/runtime/codecs.js';
 import { readMcap, readMcapInfo, type McapMessage } from '../../nodes/runtime/local/mcap_read.js';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
 import { hex, loadF9p, navSatFix, python, sentenceMsg, stampOf } from './helpers.js';

@@ -71,7 +71,7 @@ describe('history', () => {
     for (const m of msgs.slice(0, 10)) pub.publish(m); // all before the event loop turns
     await ctx.graph.idle();
     expect(c.got.map((m) => m.sentence)).toEqual(f9p.sentences.slice(7, 10));
-    expect(ctx.graph.stats()).toEqual([{ topic: '/nmea', type: SENTENCE, publishers: 1, subscriptions: 1, messages: 10, bytes: expect.any(Number), dropped: 7 }]);
+    expect(ctx.graph.stats()).toEqual([{ topic: '/nmea', type: SENTENCE, publishers: 1, subscriptions: 1, messages: 10, bytes: expect.any(Number), dropped: 7, undecodable: 0 }]);
   });
 
   it('keep_all keeps everything; a reader that keeps up drops nothing', async () => {

@@ -1,7 +1,7 @@
 // Messages cross the local graph as CDR: what a subscriber receives is the deserialised copy of
 // the bytes, in rclnodejs shapes. The bytes themselves are checked against independent encodings.
 import { afterEach, describe, expect, it } from 'vitest';
-import { codecFor } from '../../nodes/runtime/local/codec.js';
+import { codecFor } from '../../nodes/runtime/codecs.js';
 import type { LocalContext } from '../../nodes/runtime/local/context.js';
 import { collector, context, hex, loadF9p, navSatFix, python, sentenceMsg, stampOf } from './helpers.js';
 

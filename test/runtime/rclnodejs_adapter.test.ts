@@ -124,6 +124,8 @@ function prepare(name: string, mutate?: { file: 'adapter' | 'constants'; from: s
     cpSync(f, target);
   }
   writeFileSync(join(dir, 'nodes/runtime/rclnodejs_api.ts'), SHIM);
+  // An ES module like the project (the closure includes modules that use import.meta).
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
   writeFileSync(join(dir, 'constants_check.ts'), CONSTANTS_CHECK);
   if (mutate) {
     const file = mutate.file === 'adapter' ? join(dir, 'nodes/runtime/rclnodejs.ts') : join(dir, 'constants_check.ts');

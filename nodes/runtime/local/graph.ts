@@ -1,12 +1,16 @@
-// The in-process ROS graph: topics with one type each, publishers that validate and serialise to
-// CDR, subscriptions with their own queue (keep_last drops the oldest, keep_all grows), delivery
+// The in-process ROS graph: topics with one type each, publishers that check and serialise to
+// CDR (nodes/cdr, the codec rclnodejs publishers use too), subscriptions with their own queue (keep_last drops the oldest, keep_all grows), delivery
 // by deserialising in setImmediate batches (asynchronous like a real middleware), QoS matching as
 // in ROS 2, transient-local history for late joiners, statistics, and an optional recorder.
 import type { Logger } from 'pino';
 import type { Publisher, QosSettings, Subscription, Time } from '../ros.js';
 import { messageRegistry, typeKey, typeName, type MessageRegistry } from '../msg_registry.js';
-import { codecFor, type TypeCodec } from './codec.js';
-import { FieldError } from './validate.js';
+import { codecFor, type CdrCodec } from '../codecs.js';
+import { CdrError, FieldError } from '../../cdr/errors.js';
+import { ThrottledLog } from '../logger.js';
+import { MessageDecodeError, MessageValidationError } from '../errors.js';
+
+export { MessageDecodeError, MessageValidationError } from '../errors.js';
 import { describeQos, incompatiblePolicy, type IncompatiblePolicy } from './qos.js';
 
 /** What the graph needs from the node owning an endpoint. */
@@ -29,6 +33,8 @@ export interface TopicStats {
   bytes: number;
   /** Messages a keep_last subscription queue dropped because its reader fell behind. */
   dropped: number;
+  /** Messages a subscription could not decode (corrupted CDR): left out and counted. */
+  undecodable: number;
 }
 
 export interface QosIncompatibility {
@@ -70,19 +76,6 @@ export type MessageTap = (topic: TopicState, logTime: Time, data: Uint8Array) =>
 export interface GraphObserver {
   /** The first call for a TopicState is its appearance; later calls: another publisher or subscription. */
   topicChanged(topic: TopicState): void;
-}
-
-/** A message does not match its type: thrown synchronously from publish(). */
-export class MessageValidationError extends Error {
-  constructor(
-    readonly topic: string,
-    readonly type: string,
-    readonly path: string,
-    readonly problem: string,
-  ) {
-    super(`publish on ${topic} (${type}): ${path ? `field "${path}"` : 'message'}: ${problem}`);
-    this.name = 'MessageValidationError';
-  }
 }
 
 /** Bounded FIFO of CDR buffers; grows when unbounded (keep_all). */
@@ -144,6 +137,7 @@ export class TopicState {
   messages = 0;
   bytes = 0;
   dropped = 0;
+  undecodable = 0;
   /** Set by the recorder: its channel for this topic. */
   channelId: number | undefined;
   /** Set by the recorder at the topic's first message: the publishers' QoS then (for its channel). */
@@ -154,7 +148,7 @@ export class TopicState {
   constructor(
     readonly name: string,
     readonly type: string,
-    readonly codec: TypeCodec,
+    readonly codec: CdrCodec,
   ) {}
 
   get endpoints(): number {
@@ -204,13 +198,14 @@ export class LocalPublisher<T> implements Publisher<T> {
   publish(message: T): void {
     if (this.destroyed) throw new Error(`publish on ${this.state.name}: the publisher (node ${this.owner.fqn}) was destroyed`);
     const state = this.state;
+    let bytes: Uint8Array;
     try {
-      state.codec.validate(message);
+      // Checks every value as it writes it; a refusal is explained by the validator (path, problem).
+      bytes = state.codec.encode(message);
     } catch (e) {
       if (e instanceof FieldError) throw new MessageValidationError(state.name, state.type, e.path, e.problem);
       throw e;
     }
-    const bytes = state.codec.encode(message);
     state.messages++;
     state.bytes += bytes.byteLength;
     const matched = this.matched;
@@ -232,6 +227,9 @@ export class LocalSubscription<T> implements Subscription {
   destroyed = false;
   dropped = 0;
   received = 0;
+  /** Messages that arrived as bytes the codec refused (see MessageDecodeError). */
+  undecodable = 0;
+  private log: ThrottledLog | undefined;
 
   constructor(
     private readonly graph: LocalGraph,
@@ -272,7 +270,12 @@ export class LocalSubscription<T> implements Subscription {
       try {
         message = this.state.codec.decode<T>(bytes);
       } catch (e) {
-        this.owner.logger.error({ topic: this.state.name, type: this.state.type, err: e }, `cannot deserialise a message on ${this.state.name}`);
+        this.undecodable++;
+        this.state.undecodable++;
+        this.graph.undecodable++;
+        const err = e instanceof CdrError ? new MessageDecodeError(this.state.name, this.state.type, e.path, e.offset, e.problem) : e;
+        this.log ??= new ThrottledLog(this.owner.logger);
+        this.log.error(`undecodable:${this.state.name}`, `${(err as Error).message ?? String(err)} (left out; ${this.undecodable} so far)`, { topic: this.state.name, type: this.state.type, err });
         continue;
       }
       this.received++;
@@ -294,6 +297,8 @@ export class LocalGraph {
   readonly registry: MessageRegistry;
   sink: MessageSink | undefined;
   callbackErrors = 0;
+  /** Messages subscriptions could not decode, over all topics. */
+  undecodable = 0;
   private readonly sinkStats: RecordingStats | undefined;
   private readonly topics = new Map<string, TopicState>();
   private pending: LocalSubscription<unknown>[] = [];
@@ -451,7 +456,7 @@ export class LocalGraph {
 
   stats(): TopicStats[] {
     return [...this.topics.values()]
-      .map((t) => ({ topic: t.name, type: t.type, publishers: t.publishers.size, subscriptions: t.subscriptions.size, messages: t.messages, bytes: t.bytes, dropped: t.dropped }))
+      .map((t) => ({ topic: t.name, type: t.type, publishers: t.publishers.size, subscriptions: t.subscriptions.size, messages: t.messages, bytes: t.bytes, dropped: t.dropped, undecodable: t.undecodable }))
       .sort((a, b) => a.topic.localeCompare(b.topic));
   }
 

@@ -1,23 +1,9 @@
-// Message validation, compiled once per type into closures: the hot path is a few typeof checks
-// and property reads per field, no reflection over the definition, no allocation unless it throws.
-// The serialiser (MessageWriter) silently writes defaults for missing or mistyped fields, so this
-// is what makes a wrong message fail here as it would on a real ROS 2 graph.
-import type { FieldDef, MessageRegistry } from '../msg_registry.js';
-
-/** A message does not match its definition. `path` is filled in as the error leaves nested checks. */
-export class FieldError extends Error {
-  readonly segments: (string | number)[] = [];
-  constructor(readonly problem: string) {
-    super(problem);
-    this.name = 'FieldError';
-  }
-  /** "status.service", "status[0].values[2].key", or "" for the message itself. */
-  get path(): string {
-    let out = '';
-    for (const s of this.segments) out += typeof s === 'number' ? `[${s}]` : out ? `.${s}` : s;
-    return out;
-  }
-}
+// Message validation with messages a person can act on, compiled once per type into closures.
+// The compiled encoders check every value as they write it and refuse what this refuses; when they
+// refuse, this runs to say what and where (the field path, what was expected, what was given).
+// It is also usable on its own (validate()).
+import { FieldError } from './errors.js';
+import { TYPED_ARRAY, type Element, type NumericType, type PlannedField } from './schema.js';
 
 export type Check = (value: unknown) => void;
 
@@ -38,7 +24,7 @@ export function describe(v: unknown): string {
   return typeof v;
 }
 
-const INT_RANGES: Record<string, [number, number]> = {
+export const INT_RANGES: Record<string, [number, number]> = {
   int8: [-128, 127],
   uint8: [0, 255],
   int16: [-32768, 32767],
@@ -46,24 +32,10 @@ const INT_RANGES: Record<string, [number, number]> = {
   int32: [-2147483648, 2147483647],
   uint32: [0, 4294967295],
 };
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-const FLOAT32_MAX = 3.4028234663852886e38;
-
-/** The typed array a numeric array field may also be given as (and what the reader returns). */
-const TYPED_ARRAYS: Record<string, unknown> = {
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  float32: Float32Array,
-  float64: Float64Array,
-};
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+export const UINT64_MAX = 2n ** 64n - 1n;
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 function intCheck(type: string, min: number, max: number): Check {
   return (v) => {
@@ -116,26 +88,20 @@ function boundedString(bound: number): Check {
   };
 }
 
-function arrayNotation(f: FieldDef): string {
-  const t = f.upperBound !== undefined ? `${f.type}<=${f.upperBound}` : f.type;
-  if (f.arrayLength !== undefined) return `${t}[${f.arrayLength}]`;
-  if (f.arrayUpperBound !== undefined) return `${t}[<=${f.arrayUpperBound}]`;
-  return `${t}[]`;
-}
-
-function arrayCheck(f: FieldDef, element: Check): Check {
-  const notation = arrayNotation(f);
-  const typed = f.isComplex ? undefined : (TYPED_ARRAYS[f.type] as (new () => unknown) | undefined);
-  const fixed = f.arrayLength;
-  const bound = f.arrayUpperBound;
-  // int64[] from a plain array goes through `new BigInt64Array(array)`, which needs bigints.
-  const elementCheck: Check =
-    f.type === 'int64' || f.type === 'uint64'
-      ? (v) => {
-          if (typeof v !== 'bigint') throw new FieldError(`expected a bigint ${f.type} element, got ${describe(v)} (or pass the whole array as ${f.type === 'int64' ? 'BigInt64Array' : 'BigUint64Array'})`);
-          element(v);
-        }
-      : element;
+function arrayCheck(f: PlannedField, element: Check): Check {
+  const notation = f.notation;
+  const e = f.element;
+  const typed = e.kind === 'primitive' && e.type !== 'bool' ? (TYPED_ARRAY[e.type as NumericType] as unknown as new () => unknown) : undefined;
+  const fixed = f.array!.fixed;
+  const bound = f.array!.bound;
+  const wide = e.kind === 'primitive' && (e.type === 'int64' || e.type === 'uint64');
+  // int64[] from a plain array needs bigints (as `new BigInt64Array(array)` does).
+  const elementCheck: Check = wide
+    ? (v) => {
+        if (typeof v !== 'bigint') throw new FieldError(`expected a bigint ${e.type} element, got ${describe(v)} (or pass the whole array as ${e.type === 'int64' ? 'BigInt64Array' : 'BigUint64Array'})`);
+        element(v);
+      }
+    : element;
   const accepts = typed ? `an array or ${typed.name}` : 'an array';
   return (v) => {
     let length: number;
@@ -145,8 +111,8 @@ function arrayCheck(f: FieldDef, element: Check): Check {
       for (let i = 0; i < length; i++) {
         try {
           elementCheck(v[i]);
-        } catch (e) {
-          throw at(e, i);
+        } catch (err) {
+          throw at(err, i);
         }
       }
       return;
@@ -163,38 +129,26 @@ function arrayCheck(f: FieldDef, element: Check): Check {
   }
 }
 
-/**
- * Compiles the check for one message type (and, once each, every type it contains). Throws at
- * compile time for a type the registry does not know.
- */
-export function compileValidator(registry: MessageRegistry, type: string): Check {
+/** Compiles the check for a planned type (and, once each, every type it contains). */
+export function compileValidator(root: Element & { kind: 'struct' }): Check {
   const cache = new Map<string, Check>();
 
-  const fieldCheck = (f: FieldDef): Check => {
-    let element: Check;
-    if (f.isComplex) element = structCheck(f.type);
-    else if (f.type === 'string' && f.upperBound !== undefined) element = boundedString(f.upperBound);
-    else {
-      const c = PRIMITIVE_CHECKS[f.type];
-      if (!c) throw new Error(`${type}: field "${f.name}" has type "${f.type}", which the local graph cannot serialise`);
-      element = c;
-    }
-    return f.isArray ? arrayCheck(f, element) : element;
+  const elementCheck = (e: Element): Check => {
+    if (e.kind === 'struct') return structCheck(e);
+    if (e.kind === 'string') return e.bound !== undefined ? boundedString(e.bound) : PRIMITIVE_CHECKS.string;
+    return PRIMITIVE_CHECKS[e.type];
   };
 
-  const structCheck = (t: string): Check => {
-    const cached = cache.get(t);
+  const structCheck = (s: Element & { kind: 'struct' }): Check => {
+    const cached = cache.get(s.type);
     if (cached) return cached;
-    // Placeholder for self-reference while compiling (ROS forbids recursive types; be safe anyway).
-    let compiled: Check | undefined;
-    cache.set(t, (v) => compiled!(v));
-    const fields = registry.fields(t);
-    const names = fields.map((f) => f.name);
-    const checks = fields.map(fieldCheck);
+    const t = s.type;
+    const names = s.fields.map((f) => f.name);
+    const checks = s.fields.map((f) => (f.array ? arrayCheck(f, elementCheck(f.element)) : elementCheck(f.element)));
     const n = names.length;
     const known = new Set(names);
     const list = names.length ? names.join(', ') : '(none)';
-    compiled = (v) => {
+    const compiled: Check = (v) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) {
         throw new FieldError(`expected a ${t} object, got ${describe(v)}`);
       }
@@ -224,5 +178,5 @@ export function compileValidator(registry: MessageRegistry, type: string): Check
     return compiled;
   };
 
-  return structCheck(type);
+  return structCheck(root);
 }
