@@ -8,6 +8,12 @@
 // Data bytes may be separated by '.', as can-utils's parse_canframe accepts; an optional trailing
 // " R"/" T" (receive/transmit, candump -x) is accepted. Timestamps keep their digits: the
 // fraction is read as decimal into nanoseconds (candump writes microseconds).
+//
+// Seconds must fit a ROS time stamp (builtin_interfaces/Time: int32 sec, so 0..2^31-1, until
+// 2038-01-19): candump writes tv_sec as an unsigned 64-bit number, so a later or corrupt stamp
+// (`(4294967296.5)`, 24 digits) is an unreadable line, not a frame with a stamp no message can
+// carry. The writer refuses what the reader would refuse, so it never formats a line that is
+// not one.
 import { CAN_ERR_FLAG, CAN_ERR_MASK } from './can_id.js';
 
 export { CAN_ERR_FLAG, CAN_ERR_MASK };
@@ -42,6 +48,9 @@ export class CandumpParseError extends Error {
     this.name = 'CandumpParseError';
   }
 }
+
+/** Largest seconds value of a ROS time stamp (builtin_interfaces/Time.sec is int32). */
+export const CANDUMP_MAX_SEC = 2 ** 31 - 1;
 
 const FD_LEN_TO_DLC = (len: number): number =>
   len <= 8 ? len : len <= 12 ? 9 : len <= 16 ? 10 : len <= 20 ? 11 : len <= 24 ? 12 : len <= 32 ? 13 : len <= 48 ? 14 : 15;
@@ -82,7 +91,12 @@ export function parseCandumpLine(line: string): CandumpFrame | null {
   if (text === '') return null;
   const m = /^\((\d+)(?:\.(\d{1,9}))?\)\s+(\S+)\s+(\S+)(?:\s+([RT]))?$/.exec(text);
   if (!m) throw new CandumpParseError(`expected "(seconds.fraction) interface frame", got ${JSON.stringify(text.slice(0, 80))}`);
-  const sec = Number(m[1]);
+  // More than 10 digits (leading zeros aside) cannot be ≤ 2^31-1; Number() of them may round.
+  const secText = m[1].replace(/^0+(?=\d)/, '');
+  const sec = secText.length > 10 ? Infinity : Number(secText);
+  if (!(sec <= CANDUMP_MAX_SEC)) {
+    throw new CandumpParseError(`time stamp ${m[1].length > 24 ? `${m[1].slice(0, 24)}...` : m[1]} s is beyond a ROS time stamp (0..${CANDUMP_MAX_SEC} s, until 2038-01-19)`);
+  }
   const nanosec = m[2] ? Number(m[2].padEnd(9, '0')) : 0;
   const iface = m[3];
   const f = m[4];
@@ -141,6 +155,10 @@ function hex2(b: number): string {
  * microseconds (nanoseconds are truncated), upper-case hex.
  */
 export function formatCandumpLine(frame: CandumpFrame): string {
+  const { sec, nanosec } = frame.time;
+  if (!(Number.isInteger(sec) && sec >= 0 && sec <= CANDUMP_MAX_SEC && Number.isInteger(nanosec) && nanosec >= 0 && nanosec < 1e9)) {
+    throw new RangeError(`candump line: time ${sec} s + ${nanosec} ns is not a time stamp a candump log can hold here (integer seconds 0..${CANDUMP_MAX_SEC}, nanoseconds 0..999999999)`);
+  }
   const usec = Math.floor(frame.time.nanosec / 1000);
   const ts = `(${String(frame.time.sec).padStart(10, '0')}.${String(usec).padStart(6, '0')})`;
   let id: string;

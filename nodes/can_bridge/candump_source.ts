@@ -6,7 +6,11 @@
 // the ROS time the replay started (intervals kept exactly, in integer nanoseconds), which is what
 // ages, rviz lifetimes and a live ROS graph expect. Lines that are not frames are counted and
 // logged at a rate limit; the replay goes on.
+//
+// Shutdown is prompt: stop() aborts the wait for the next frame's recorded time (a log may hold a
+// gap of days), so SIGINT during a realtime replay ends the node at once.
 import { createReadStream } from 'node:fs';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { createInterface, type Interface } from 'node:readline';
 import type { Logger } from 'pino';
 import type { Time } from '../runtime/ros.js';
@@ -38,8 +42,24 @@ export interface CandumpCounters {
   handlerErrors: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/** Node's timers hold at most 2^31 − 1 ms (longer ones fire after 1 ms): longer waits go in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A wait for the next frame at least this long is logged (a gap in the log, not a hang). */
+const GAP_LOG_MS = 5000;
+
+/** Waits until performance.now() reaches `due`; false when aborted first. */
+async function sleepUntil(due: number, signal: AbortSignal): Promise<boolean> {
+  for (let wait = due - performance.now(); wait >= 1; wait = due - performance.now()) {
+    try {
+      await sleepFor(Math.min(wait, MAX_TIMER_MS), undefined, { signal });
+    } catch {
+      return false; // AbortError: stop() was called
+    }
+  }
+  return !signal.aborted;
+}
 
 export class CandumpSource {
   readonly counters: CandumpCounters = { lines: 0, frames: 0, badLines: 0, handlerErrors: 0 };
@@ -47,6 +67,8 @@ export class CandumpSource {
   done: Promise<void> = Promise.resolve();
   finished = false;
   private stopped = false;
+  /** Aborts the wait for the next frame's time when stop() is called. */
+  private readonly abort = new AbortController();
   private rl: Interface | undefined;
   private readonly log: ThrottledLog;
 
@@ -72,6 +94,7 @@ export class CandumpSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     this.rl?.close();
     await this.done;
   }
@@ -116,7 +139,10 @@ export class CandumpSource {
           const due = wall0 + dSec * 1000 + dNsec / 1e6;
           const wait = due - performance.now();
           if (wait >= 1) {
-            await sleep(wait);
+            if (wait >= GAP_LOG_MS) {
+              this.log.info('candump-gap', `${this.opts.path}:${this.counters.lines}: the next frame is ${(wait / 1000).toFixed(1)} s later in the log; waiting for it (realtime replay)`, { waitS: wait / 1000 });
+            }
+            if (!(await sleepUntil(due, this.abort.signal))) break;
             sinceYield = 0;
             if (this.stopped) break;
           }

@@ -202,27 +202,34 @@ export async function main(args: string[]): Promise<number> {
   const t0 = performance.now();
   let seconds = 0;
   let liveStats: ReturnType<FoxgloveLiveView['stats']> | undefined;
+  // Ctrl-C ends the drive early; the nodes are stopped and the recording is finalised all the same.
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const wait = (ms: number) => sleep(ms, undefined, { signal: interrupt.signal }).catch(() => undefined);
+  let driveInterrupted = false;
   try {
     // The receiver: one epoch per second, as the real one sent them.
-    await sleep(300);
-    for (let i = 0; i < epochs.length; i++) {
+    await wait(300);
+    for (let i = 0; i < epochs.length && !interrupt.signal.aborted; i++) {
       writeSync(feed, Buffer.from(epochs[i], 'latin1'));
       const next = t0 + (i + 1) * 1000;
-      await sleep(Math.max(0, next - performance.now()));
+      await wait(Math.max(0, next - performance.now()));
       say(
         `[${String(i + 1).padStart(2)}/${epochs.length}] fixes ${count('/vil/rtk/fix')}  CAN frames ${count('/vil/can/can0/raw') + count('/vil/can/can1/raw')}  ` +
           `object lists ${count('/vil/can/objects/esr')}  sim UDP ${simRx.packets}  dSPACE UDP ${dspaceRx.packets}  markers ${count('/vil/markers')}`,
       );
     }
-    await sleep(500);
-    if (view) {
+    await wait(500);
+    driveInterrupted = interrupt.signal.aborted;
+    if (view && !driveInterrupted) {
       say(`\ndrive done; the live view keeps serving on ws://${view.host}:${view.port} (nodes still running) — Ctrl-C to end and print the summary`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      await new Promise<void>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(), { once: true }));
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // Rates are over the whole run (with --foxglove, the nodes ran on until Ctrl-C).
     seconds = (performance.now() - t0) / 1000;
     if (view) liveStats = view.stats();
@@ -233,6 +240,10 @@ export async function main(args: string[]): Promise<number> {
     simRx.socket.close();
     dspaceRx.socket.close();
     rmSync(ptyDir, { recursive: true, force: true });
+  }
+  if (driveInterrupted) {
+    say(`\ninterrupted: nodes stopped, recording finalised (${mcapFile})`);
+    return 130;
   }
 
   // 4. Summary and checks.

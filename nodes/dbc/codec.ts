@@ -448,7 +448,8 @@ export class MessageCodec {
           mv = `(C[${choiceSets.length - 1}].has(r) ? r : Math.trunc(${o}))`;
         } else mv = `Math.trunc(${o})`;
         body.push(`m${s.index} = ${mv};`);
-        if (s.branchIds.size > 0) body.push(`if (!${idCondition(`m${s.index}`, [...s.branchIds].sort((a, b) => a - b))}) st |= ${DECODE_UNKNOWN_MUX};`);
+        // Parenthesised: a one-branch condition is a bare `m === 1`, and `!m === 1` would test (!m) === 1.
+        if (s.branchIds.size > 0) body.push(`if (!(${idCondition(`m${s.index}`, [...s.branchIds].sort((a, b) => a - b))})) st |= ${DECODE_UNKNOWN_MUX};`);
       }
       if (s.parent === -1) lines.push(...body);
       else if (s.parent === -2) lines.push(`${o} = NaN;`);

@@ -60,6 +60,16 @@
 // date is known, or for sentences without an epoch time, no GNSS stamp can be made: those
 // messages are dropped and counted (noGnssTime). RMC carries its own date, so RMC-first receivers
 // lose nothing.
+//
+// Values a ROS field cannot hold (a corrupt sentence, or a date past 2038) never cost the whole
+// message: the field is rejected, counted, and the rest goes out.
+// - satellites used > 65,535 (GnssStatus.satellites_used is uint16) → 0, "not reported": a count
+//   that large is no measurement, and clamping would publish a made-up one;
+// - HDOP, VDOP, PDOP or correction age beyond float32 (±3.4e38) → NaN, "not reported" (likewise;
+//   a rejected HDOP is not used for the covariance either);
+// - a GNSS time at or after 2038-01-19 03:14:08 UTC (builtin_interfaces/Time.sec is int32; RMC's
+//   two-digit years reach 2079, ZDA's four-digit ones 2199) → GnssStatus.gnss_time_valid false,
+//   and with stamp 'gnss' the message is stamped with its receive time instead.
 import type { Time } from '../runtime/ros.js';
 import {
   GnssStatus,
@@ -152,7 +162,20 @@ export interface NmeaDecoderCounters {
   noGeoidSeparation: number;
   /** GST naming the epoch before the current one (sent after the next epoch began): not usable, ignored. */
   lateGst: number;
+  /** Satellite counts above 65,535 (uint16): published as 0 (not reported). */
+  satellitesBeyondUint16: number;
+  /** DOPs and correction ages beyond float32: published as NaN (not reported). */
+  valuesBeyondFloat32: number;
+  /** Messages whose GNSS time lies beyond int32 seconds (2038-01-19): gnss_time_valid false, receive stamp. */
+  gnssTimeBeyondInt32: number;
 }
+
+/** GnssStatus.satellites_used is uint16. */
+const UINT16_MAX = 65535;
+/** Largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+/** builtin_interfaces/Time.sec is int32. */
+const INT32_MAX = 2147483647;
 
 const KNOTS_TO_MPS = 1852 / 3600;
 const DEG = Math.PI / 180;
@@ -227,6 +250,14 @@ const enum GstState {
   Absent,
 }
 
+const enum GnssTime {
+  /** No date or no time of day yet. */
+  None,
+  Valid,
+  /** After 2038-01-19 03:14:07 UTC: no ROS time stamp holds it (int32 seconds). */
+  BeyondRosTime,
+}
+
 const enum PositionSource {
   None,
   Gga,
@@ -251,6 +282,9 @@ export class NmeaDecoder {
     noGnssTime: 0,
     noGeoidSeparation: 0,
     lateGst: 0,
+    satellitesBeyondUint16: 0,
+    valuesBeyondFloat32: 0,
+    gnssTimeBeyondInt32: 0,
   };
 
   private readonly f = new NmeaFields();
@@ -511,9 +545,10 @@ export class NmeaDecoder {
       this.counters.emptyFix++;
     }
     const sats = f.uint(satsField);
-    this.pSats = sats < 0 ? 0 : sats;
-    this.pHdop = f.decimal(hdopField);
-    this.pAge = f.decimal(ageField);
+    if (sats > UINT16_MAX) this.counters.satellitesBeyondUint16++;
+    this.pSats = sats < 0 || sats > UINT16_MAX ? 0 : sats;
+    this.pHdop = this.float32(f.decimal(hdopField));
+    this.pAge = this.float32(f.decimal(ageField));
     this.pStation = f.empty(stationField) ? '' : f.text(stationField);
   }
 
@@ -550,9 +585,9 @@ export class NmeaDecoder {
     this.usedServices |= services;
     const mode = f.uint(2);
     this.gsaFixMode = mode >= 1 && mode <= 3 ? mode : GnssStatus.FIX_MODE_UNKNOWN;
-    this.gsaPdop = f.decimal(15);
-    this.gsaHdop = f.decimal(16);
-    this.gsaVdop = f.decimal(17);
+    this.gsaPdop = this.float32(f.decimal(15));
+    this.gsaHdop = this.float32(f.decimal(16));
+    this.gsaVdop = this.float32(f.decimal(17));
     this.gsaSeq = this.epochSeq;
   }
 
@@ -662,9 +697,11 @@ export class NmeaDecoder {
 
   private commit(): void {
     this.committed = true;
-    const gnssValid = this.gnssTime(this.pTod);
+    const gnss = this.gnssTime(this.pTod);
+    const gnssValid = gnss === GnssTime.Valid;
+    if (gnss === GnssTime.BeyondRosTime) this.counters.gnssTimeBeyondInt32++;
     let stamp: Time;
-    if (this.gnssStamps) {
+    if (this.gnssStamps && gnss !== GnssTime.BeyondRosTime) {
       if (!gnssValid) {
         this.counters.noGnssTime++;
         return;
@@ -739,16 +776,30 @@ export class NmeaDecoder {
   /** Stamp of a velocity/heading message; null (counted) when a GNSS stamp cannot be made. */
   private stamp(t: Time, tod: number): Time | null {
     if (!this.gnssStamps) return { sec: t.sec, nanosec: t.nanosec };
-    if (!this.gnssTime(tod)) {
+    const gnss = this.gnssTime(tod);
+    if (gnss === GnssTime.None) {
       this.counters.noGnssTime++;
       return null;
+    }
+    if (gnss === GnssTime.BeyondRosTime) {
+      this.counters.gnssTimeBeyondInt32++;
+      return { sec: t.sec, nanosec: t.nanosec };
     }
     return { sec: this.tSec, nanosec: this.tNs };
   }
 
-  /** UTC of time of day `tod` with the known date into tSec/tNs; false without date or time. */
-  private gnssTime(tod: number): boolean {
-    if (tod < 0 || this.dateDays < 0) return false;
+  /** A DOP or correction age as float32 can hold it: beyond its range → NaN (not reported), counted. */
+  private float32(v: number): number {
+    if (v > FLOAT32_MAX || v < -FLOAT32_MAX) {
+      this.counters.valuesBeyondFloat32++;
+      return NaN;
+    }
+    return v;
+  }
+
+  /** UTC of time of day `tod` with the known date into tSec/tNs, when there is a date and a time. */
+  private gnssTime(tod: number): GnssTime {
+    if (tod < 0 || this.dateDays < 0) return GnssTime.None;
     let days = this.dateDays;
     // The date was learnt at dateTod; a time of day far from it lies across midnight.
     if (tod < this.dateTod - HALF_DAY_NS) days++;
@@ -756,6 +807,6 @@ export class NmeaDecoder {
     const secOfDay = Math.floor(tod / 1e9);
     this.tSec = days * 86400 + secOfDay;
     this.tNs = tod - secOfDay * 1e9;
-    return true;
+    return this.tSec > INT32_MAX ? GnssTime.BeyondRosTime : GnssTime.Valid;
   }
 }

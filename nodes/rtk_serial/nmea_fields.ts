@@ -4,7 +4,9 @@
 //
 // Field 0 is the address ("GPGGA"); fields end at the '*' of the checksum (or the string's end).
 // Numbers are parsed as an integer mantissa and a power-of-ten scale, so a decimal with up to 15
-// significant digits converts with a single rounding, as Number() would.
+// significant digits converts with a single rounding, as Number() would. Trailing zeros of a
+// fraction do not count ("01131.0000000000000" is 1131). Longer numbers are left to Number();
+// coordinates then split degrees and minutes from the text itself (never from an earlier field).
 
 const MAX_FIELDS = 48;
 
@@ -23,8 +25,11 @@ export class NmeaFields {
   count = 0;
   /** Set when a field that was asked for was present but not valid; the caller resets it per sentence. */
   malformed = false;
-  /** Mantissa and fraction digits of the last successful decimal() call. */
-  private mantissa = 0;
+  /**
+   * Mantissa and fraction digits of the last decimal() call: value = mantissa / 10^fractionDigits.
+   * NaN when that call did not produce an exact mantissa (more than 15 significant digits, or not a number).
+   */
+  private mantissa = NaN;
   private fractionDigits = 0;
 
   /** Indexes the fields of `s` (which starts with '$' or '!'). */
@@ -83,6 +88,7 @@ export class NmeaFields {
 
   /** Field i as a decimal number; NaN when empty, NaN and `malformed` when not a number. */
   decimal(i: number): number {
+    this.mantissa = NaN;
     if (i >= this.count) return NaN;
     let p = this.starts[i];
     const e = this.ends[i];
@@ -100,12 +106,25 @@ export class NmeaFields {
     let any = false;
     let frac = 0;
     let dot = false;
+    /** Zeros of the fraction not yet taken into m: trailing zeros never are. */
+    let zeros = 0;
     for (; p < e; p++) {
       c = s.charCodeAt(p);
       if (c >= 0x30 && c <= 0x39) {
-        m = m * 10 + (c - 0x30);
         any = true;
-        if (dot) frac++;
+        if (dot) {
+          if (c === 0x30) {
+            zeros++;
+            continue;
+          }
+          for (; zeros > 0; zeros--) {
+            m *= 10;
+            frac++;
+            if (m !== 0) digits++;
+          }
+          frac++;
+        }
+        m = m * 10 + (c - 0x30);
         if (m !== 0) digits++;
       } else if (c === 0x2e && !dot) {
         dot = true;
@@ -210,16 +229,35 @@ export class NmeaFields {
       this.malformed = true;
       return NaN;
     }
-    // Degrees and minutes from the integer mantissa: exact until the final division.
-    const scale = POW10[this.fractionDigits];
+    let out: number;
     const m = this.mantissa;
-    const deg = Math.floor(m / (100 * scale));
-    const minutesScaled = m - deg * 100 * scale;
-    if (minutesScaled >= 60 * scale || deg > max) {
-      this.malformed = true;
-      return NaN;
+    if (m === m && this.fractionDigits <= 20) {
+      // Degrees and minutes from the integer mantissa: exact until the final division (100·10^20
+      // is still an exact double).
+      const scale = POW10[this.fractionDigits];
+      const deg = Math.floor(m / (100 * scale));
+      const minutesScaled = m - deg * 100 * scale;
+      if (minutesScaled >= 60 * scale || deg > max) {
+        this.malformed = true;
+        return NaN;
+      }
+      out = deg + minutesScaled / (60 * scale);
+    } else {
+      // More digits than a double holds exactly (rare: allocates). Degrees are the integer digits
+      // before the last two; the minutes, those two digits and the fraction, are rounded once.
+      const text = this.text(i).replace(/^[+-]/, '');
+      const dot = text.indexOf('.');
+      const whole = dot < 0 ? text : text.slice(0, dot);
+      const deg = whole.length > 2 ? Number(whole.slice(0, -2)) : 0;
+      // Judged on the whole minutes: 59.999… (too many 9s) rounds to 60 but is a valid field.
+      const wholeMinutes = Number(whole.slice(-2) || '0');
+      const minutes = Number(`${whole.slice(-2) || '0'}${dot < 0 ? '' : text.slice(dot)}`);
+      if (!(wholeMinutes < 60) || !(deg <= max)) {
+        this.malformed = true;
+        return NaN;
+      }
+      out = deg + minutes / 60;
     }
-    let out = deg + minutesScaled / (60 * scale);
     if (out > max) {
       this.malformed = true;
       return NaN;

@@ -1,8 +1,19 @@
 // The serial edge of rtk_serial: one device path (e.g. /dev/serial/by-id/usb-u-blox_...), opened,
 // read in chunks and, when it vanishes or cannot be opened, reopened with back-off forever. The
 // device's lifecycle is this small state machine: closed → opening → open → (error|close) → waiting → opening ...
+//
+// While waiting, the device path is watched (fs.watch on its directory, and a stat every
+// DEVICE_POLL_MS in case the directory itself comes and goes, as /dev/serial/by-id does): once
+// the device has been seen absent and is back, it is opened at once instead of after the rest of
+// the back-off, so a receiver that is replugged loses no more epochs than the replug itself. A
+// device that is present but fails to open (permissions, busy) keeps the back-off.
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
+
+/** Existence poll of the device path while waiting (the watcher usually reacts first). */
+const DEVICE_POLL_MS = 50;
 
 export type LinkState = 'closed' | 'opening' | 'open' | 'waiting' | 'stopped';
 
@@ -29,6 +40,10 @@ export class SerialLink {
   private port: SerialPort | undefined;
   private retryMs: number;
   private retryTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+  /** The device path was seen absent since the port was lost. */
+  private deviceGone = false;
 
   constructor(
     private readonly options: SerialLinkOptions,
@@ -57,12 +72,15 @@ export class SerialLink {
   async stop(): Promise<void> {
     this.setState('stopped');
     clearTimeout(this.retryTimer);
+    this.unwatch();
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 
   private open(): void {
+    this.unwatch();
+    clearTimeout(this.retryTimer);
     this.setState('opening');
     const port = new SerialPort({ path: this.options.path, baudRate: this.options.baudRate, autoOpen: false });
     this.port = port;
@@ -106,6 +124,47 @@ export class SerialLink {
     this.retryTimer = setTimeout(() => {
       if (this.state === 'waiting') this.open();
     }, delay);
+    this.watchDevice();
+  }
+
+  /** Watches the device path while waiting: reopens as soon as it is back after being absent. */
+  private watchDevice(): void {
+    // Judged from now on: a path still there when the port was lost (it goes a moment later) or
+    // a device that exists but fails to open must first be seen absent.
+    this.deviceGone = false;
+    this.checkDevice();
+    if (this.state !== 'waiting') return;
+    {
+      try {
+        const name = basename(this.options.path);
+        this.watcher = watch(dirname(this.options.path), { persistent: false }, (_event, file) => {
+          if (file === null || file === name) this.checkDevice();
+        });
+        // The directory itself vanished (e.g. /dev/serial/by-id with the last device): the poll remains.
+        this.watcher.on('error', () => this.closeWatcher());
+      } catch {
+        // No directory to watch right now: the poll finds the device.
+      }
+    }
+    this.pollTimer ??= setInterval(() => this.checkDevice(), DEVICE_POLL_MS);
+  }
+
+  private checkDevice(): void {
+    if (this.state !== 'waiting') return;
+    if (!existsSync(this.options.path)) this.deviceGone = true;
+    else if (this.deviceGone) this.open();
+  }
+
+  private closeWatcher(): void {
+    const w = this.watcher;
+    this.watcher = undefined;
+    w?.close();
+  }
+
+  private unwatch(): void {
+    this.closeWatcher();
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
   }
 
   private setState(state: LinkState, detail?: string): void {

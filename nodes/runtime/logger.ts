@@ -71,6 +71,10 @@ export class ThrottledLog {
     private readonly intervalMs = 5000,
   ) {}
 
+  info(key: string, msg: string, fields?: Record<string, unknown>): void {
+    this.emit('info', key, msg, fields);
+  }
+
   warn(key: string, msg: string, fields?: Record<string, unknown>): void {
     this.emit('warn', key, msg, fields);
   }
@@ -79,7 +83,7 @@ export class ThrottledLog {
     this.emit('error', key, msg, fields);
   }
 
-  private emit(level: 'warn' | 'error', key: string, msg: string, fields?: Record<string, unknown>): void {
+  private emit(level: 'info' | 'warn' | 'error', key: string, msg: string, fields?: Record<string, unknown>): void {
     const now = performance.now();
     const entry = this.last.get(key);
     if (entry && now - entry.at < this.intervalMs) {

@@ -22,7 +22,12 @@ export interface StartedNodes {
   context: RosContext;
   nodes: RunningNode[];
   stop(): Promise<void>;
+  /** While stop() runs: the node being stopped. */
+  stopping(): string | undefined;
 }
+
+/** How long SIGINT/SIGTERM waits for the nodes to stop before closing the context anyway. */
+const STOP_DEADLINE_MS = 10_000;
 
 /** Starts the nodes on an existing context (tests and one-process mode use this directly). */
 export async function startNodes(context: RosContext, defs: readonly NodeDefinition[]): Promise<StartedNodes> {
@@ -42,19 +47,23 @@ export async function startNodes(context: RosContext, defs: readonly NodeDefinit
     throw e;
   }
   let stopped = false;
+  let stopping: string | undefined;
   return {
     context,
     nodes: started.map((s) => s.running),
+    stopping: () => stopping,
     async stop() {
       if (stopped) return;
       stopped = true;
       for (const s of [...started].reverse()) {
+        stopping = s.node.name;
         try {
           await s.running.stop();
         } finally {
           s.node.destroy();
         }
       }
+      stopping = undefined;
     },
   };
 }
@@ -95,22 +104,51 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
     return 2;
   }
   return new Promise<number>((resolve) => {
+    // SIGINT/SIGTERM: stop the nodes, then close the context (which finalises a --record MCAP).
+    // A node that does not stop within STOP_DEADLINE_MS, or a second signal, does not keep the
+    // recording from being finalised: the context is closed anyway and the exit code says so.
     let shuttingDown = false;
+    let giveUp: () => void = () => undefined;
+    const gaveUp = new Promise<'gave-up'>((r) => (giveUp = () => r('gave-up')));
     const shutdown = async (signal: string) => {
-      if (shuttingDown) return;
+      if (shuttingDown) {
+        log.warn({ signal }, `${signal} again: not waiting for the nodes any longer`);
+        giveUp();
+        return;
+      }
       shuttingDown = true;
       log.info({ signal }, 'shutting down');
+      let code = 0;
+      const deadline = setTimeout(giveUp, STOP_DEADLINE_MS);
+      const stopped = await Promise.race([
+        started.stop().then(
+          () => 'stopped' as const,
+          (e: unknown) => {
+            log.error({ err: e }, `error while stopping the nodes: ${(e as Error)?.message ?? String(e)}`);
+            return 'failed' as const;
+          },
+        ),
+        gaveUp,
+      ]);
+      clearTimeout(deadline);
+      if (stopped === 'gave-up') log.error({ stopping: started.stopping() }, `node ${started.stopping() ?? '?'} did not stop within ${STOP_DEADLINE_MS / 1000} s; closing the ROS context anyway`);
+      if (stopped !== 'stopped') code = 1;
       try {
-        await started.stop();
         await attached?.stop();
         await context.shutdown();
-        resolve(0);
       } catch (e) {
-        log.error({ err: e }, 'error during shutdown');
-        resolve(1);
+        log.error({ err: e }, `error while closing the ROS context: ${(e as Error).message}`);
+        code = 1;
       }
+      if (stopped === 'gave-up') {
+        // The node that hung may hold timers or handles that keep the process alive: end it.
+        log.flush?.();
+        setTimeout(() => process.exit(code), 200).unref();
+      }
+      resolve(code);
     };
-    process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    log.info({ nodes: defs.map((d) => d.name) }, `running: ${defs.map((d) => d.name).join(', ')} (SIGINT or SIGTERM stops)`);
   });
 }

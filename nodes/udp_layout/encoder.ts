@@ -351,23 +351,31 @@ class CodeGen {
         }
         this.emit(`let ${w}; if (typeof ${x} === 'bigint' || typeof ${x} === 'number') ${w} = ${this.linear(s, `Number(${x})`)}; else { st.missing[${id}]++; ${w} = ${lit(miss)}; }`);
         return this.writeNumber(s, at, w);
-      case 'time':
-        this.emit(`if (${x} == null || typeof ${x}.sec !== 'number') {`);
+      case 'time': {
+        // sec/nanosec may arrive as bigint (a message built by hand, or a 64-bit decoder): converted.
+        const sec = this.v('ts');
+        const ns = this.v('tn');
+        this.emit(`if (${x} == null || (typeof ${x}.sec !== 'number' && typeof ${x}.sec !== 'bigint')) {`);
         this.emit(`st.missing[${id}]++;`);
         this.writeNumber(s, at, lit(miss));
         this.emit('} else {');
-        this.writeTime(s, at, `${x}.sec`, `(${x}.nanosec ?? ${x}.nsec ?? 0)`);
+        this.emit(`const ${sec} = Number(${x}.sec); const ${ns} = Number(${x}.nanosec ?? ${x}.nsec ?? 0);`);
+        this.writeTime(s, at, sec, ns);
         this.emit('}');
         return;
+      }
       case 'quaternion': {
-        const q = x;
+        // Components through Number(): a bigint component would throw in the arithmetic below.
+        const [qx, qy, qz, qw] = [this.v('qx'), this.v('qy'), this.v('qz'), this.v('qw')];
         const expr =
           s.quaternion === 'yaw'
-            ? `Math.atan2(2 * (${q}.w * ${q}.z + ${q}.x * ${q}.y), 1 - 2 * (${q}.y * ${q}.y + ${q}.z * ${q}.z))`
+            ? `Math.atan2(2 * (${qw} * ${qz} + ${qx} * ${qy}), 1 - 2 * (${qy} * ${qy} + ${qz} * ${qz}))`
             : s.quaternion === 'roll'
-              ? `Math.atan2(2 * (${q}.w * ${q}.x + ${q}.y * ${q}.z), 1 - 2 * (${q}.x * ${q}.x + ${q}.y * ${q}.y))`
-              : `Math.asin(Math.max(-1, Math.min(1, 2 * (${q}.w * ${q}.y - ${q}.z * ${q}.x))))`;
-        this.emit(`let ${w}; if (${q} == null) { st.missing[${id}]++; ${w} = ${lit(miss)}; } else ${w} = ${this.linear(s, expr)};`);
+              ? `Math.atan2(2 * (${qw} * ${qx} + ${qy} * ${qz}), 1 - 2 * (${qx} * ${qx} + ${qy} * ${qy}))`
+              : `Math.asin(Math.max(-1, Math.min(1, 2 * (${qw} * ${qy} - ${qz} * ${qx}))))`;
+        this.emit(`let ${w}; if (${x} == null) { st.missing[${id}]++; ${w} = ${lit(miss)}; } else {`);
+        this.emit(`const ${qx} = Number(${x}.x), ${qy} = Number(${x}.y), ${qz} = Number(${x}.z), ${qw} = Number(${x}.w);`);
+        this.emit(`${w} = ${this.linear(s, expr)}; }`);
         return this.writeNumber(s, at, w);
       }
       default:

@@ -14,6 +14,8 @@ export class LayoutSender {
   readonly bytes = new RateCounter();
   /** Packets the encoder refused (overflow policy `refuse`). */
   refused = 0;
+  /** Messages the encoder could not read at all (e.g. a value of a type no field takes): not sent. */
+  encodeErrors = 0;
   private readonly throttled: ThrottledLog;
 
   constructor(
@@ -35,7 +37,15 @@ export class LayoutSender {
 
   /** Encodes and sends one packet. False when refused by the encoder or not sent. */
   send(message: unknown, sendTime: Time, flags: number): boolean {
-    const bytes = this.layout.encoder.encode(message, sendTime, flags);
+    let bytes: Uint8Array | null;
+    try {
+      bytes = this.layout.encoder.encode(message, sendTime, flags);
+    } catch (e) {
+      // Bad input never stops a node: a value the generated encoder cannot convert is counted.
+      this.encodeErrors++;
+      this.throttled.warn(`encode:${this.label}`, `${this.label}: a message could not be encoded (${(e as Error).message}); not sent`);
+      return false;
+    }
     if (!bytes) {
       this.refused++;
       this.throttled.warn(`refused:${this.label}`, `${this.label}: packet refused: a value overflowed a field with overflow: refuse`, { problems: this.layout.encoder.problems() });
@@ -66,6 +76,7 @@ export class LayoutSender {
       last_error: s.lastError ?? '',
       last_sequence: e.lastSequence,
       encoder_refused: this.refused,
+      encoder_errors: this.encodeErrors,
       values_overflowed: t.overflow,
       values_missing: t.missing,
       values_invalid: t.invalid,

@@ -128,9 +128,9 @@ export function buildPlan(doc: LayoutDoc): LayoutPlan {
     const v = h.magic.value;
     const t = h.magic.type ?? (typeof v === 'string' ? `char[${Buffer.byteLength(v, 'latin1')}]` : 'u32');
     const s = headerSlot('magic', t, { role: 'value', constant: v });
-    checkConstant(s, v, ['header', 'magic', 'value'], fail);
+    checkConstant(s, v, ['header', 'magic', 'value'], fail, true);
   }
-  if (h.version) checkConstant(headerSlot('version', h.version.type, { role: 'value', constant: h.version.value }), h.version.value, ['header', 'version', 'value'], fail);
+  if (h.version) checkConstant(headerSlot('version', h.version.type, { role: 'value', constant: h.version.value }), h.version.value, ['header', 'version', 'value'], fail, true);
   if (h.flags) requireInt(headerSlot('flags', h.flags.type, { special: '$flags' }), fail);
   let sequenceModulo = 0;
   const sequenceStart = h.sequence?.start ?? 0;
@@ -356,8 +356,13 @@ function checkTimeTarget(s: PlanScalar, fail: Fail): void {
   }
 }
 
-/** A constant (value, default, magic) must fit its slot after scale/offset: refused otherwise. */
-function checkConstant(s: PlanScalar, v: number | boolean | string, path: YamlPath, fail: Fail): void {
+/**
+ * A constant (value, default, magic) must fit its slot after scale/offset: refused otherwise. A
+ * bool holds 0 and 1 only. Header constants (`exact`: magic, version) are what the receiver
+ * compares every packet against, so they must also arrive exactly: an f32 that would round the
+ * value is refused (integers beyond 2^53 are refused by the schema already).
+ */
+function checkConstant(s: PlanScalar, v: number | boolean | string, path: YamlPath, fail: Fail, exact = false): void {
   if (s.wire.kind === 'char') {
     if (typeof v !== 'string') fail(path, `${s.wire.name} takes text, got ${JSON.stringify(v)}`, 'quote the text');
     else if (Buffer.byteLength(v as string, 'latin1') > s.wire.size) fail(path, `"${v}" is longer than ${s.wire.size} bytes`, `shorten it or use char[${Buffer.byteLength(v as string, 'latin1')}]`);
@@ -365,6 +370,14 @@ function checkConstant(s: PlanScalar, v: number | boolean | string, path: YamlPa
   }
   if (typeof v === 'string') return fail(path, `${s.wire.name} takes a number, got "${v}"`, 'write a number');
   const n = (typeof v === 'boolean' ? (v ? 1 : 0) : v) * s.factor + s.add;
+  const show = typeof v === 'number' && Number.isInteger(v) && v > 255 ? `${v} (0x${v.toString(16).toUpperCase()})` : String(v);
+  if (s.wire.kind === 'bool') {
+    if (n !== 0 && n !== 1) fail(path, `${show} does not fit bool (0 or 1 on the wire)`, exact ? 'give the constant its real type, e.g. type: u32, or a value of true/false' : 'use true/false (0 or 1), or an integer type');
+    return;
+  }
+  if (exact && s.wire.kind === 'float' && s.wire.bits === 32 && Math.fround(n) !== n) {
+    fail(path, `${show} is not exact in f32 (it would be sent as ${Math.fround(n)}, so the receiver's comparison fails)`, 'use an integer type such as u32, f64, or a value f32 holds exactly');
+  }
   if (s.wire.kind === 'int') {
     const r = Math.round(n);
     if (r < s.wire.min || r > s.wire.max) fail(path, `${v} is ${r} on the wire, outside ${s.wire.name} (${s.wire.min}..${s.wire.max})`, 'change the value, scale/offset or the type');

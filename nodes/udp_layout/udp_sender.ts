@@ -1,8 +1,15 @@
 // The UDP edge both sim_pose and dspace_relay send through: one connected UDP socket per
-// destination. Connected, so the kernel reports an ICMP port unreachable as ECONNREFUSED on a
-// later send (or receive): counted, never fatal; the socket keeps sending and packets arrive again
-// as soon as the receiver is back. Packets are copied into a small ring of preallocated buffers
-// because Node may queue a send and read the buffer later.
+// destination. Connected, so the kernel reports an ICMP port unreachable as ECONNREFUSED:
+// counted, never fatal; the socket keeps sending and packets arrive again as soon as the receiver
+// is back. Packets are copied into a small ring of preallocated buffers because Node may queue a
+// send and read the buffer later.
+//
+// How Linux and Node report a refusal (measured on 127.0.0.1): the ICMP error of a packet that
+// left sets the socket's pending error. Node reads it on its next poll of the socket ('error'
+// event, syscall recvmsg) or, when the next send comes first, that send fails with ECONNREFUSED
+// (its callback) and that packet does not leave. Either way one report means one earlier packet
+// was refused: it is taken out of `sent`. Linux keeps one pending error per socket, so refusals
+// arriving between two reads or sends merge into one report (then `sent` may still hold some).
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 
@@ -23,7 +30,7 @@ export interface UdpSenderStats {
   bytes: number;
   /** Every failed send or socket error (the sum of the three below and `other`). */
   errors: number;
-  /** ECONNREFUSED: nothing listening at the destination (ICMP port unreachable). */
+  /** Packets refused by the destination (ECONNREFUSED: ICMP port unreachable); not in `sent`. */
   refused: number;
   /** EHOSTUNREACH / ENETUNREACH / EHOSTDOWN / ENETDOWN: no route. */
   unreachable: number;
@@ -150,8 +157,15 @@ export class UdpSender {
   private recordError(err: NodeJS.ErrnoException): void {
     const code = err.code ?? 'ERROR';
     this.stats.errors++;
-    if (code === 'ECONNREFUSED') this.stats.refused++;
-    else if (UNREACHABLE.has(code)) this.stats.unreachable++;
+    if (code === 'ECONNREFUSED') {
+      this.stats.refused++;
+      // An earlier packet, counted as sent when it left, was refused (see the top of the file).
+      // Every packet of a sender has the layout's size.
+      if (this.stats.sent > 0) {
+        this.stats.sent--;
+        this.stats.bytes -= this.lastLength;
+      }
+    } else if (UNREACHABLE.has(code)) this.stats.unreachable++;
     else this.stats.other++;
     this.stats.lastError = `${code}: ${err.message}`;
     this.stats.lastErrorAt = performance.now();

@@ -13,8 +13,9 @@ import { ConfigError } from '../../nodes/runtime/errors.js';
 import { DBC_FILES, dbcPath, load, model } from './helpers.js';
 
 describe('every fixture DBC loads whole', () => {
-  it('lists the ten real files', () => {
-    expect(DBC_FILES).toHaveLength(10);
+  it('lists the ten real files and the one written here (one_branch_mux.dbc, see ATTRIBUTION.md)', () => {
+    expect(DBC_FILES).toHaveLength(11);
+    expect(DBC_FILES).toContain('one_branch_mux.dbc');
   });
   for (const f of DBC_FILES) {
     it(`${f}: parses and compiles with no warning, every BO_/SG_ line becomes a message/signal`, () => {

@@ -223,13 +223,17 @@ describe('stamps and dates', () => {
   it('RMC two-digit years: 1980-2079 without ZDA; the century of a ZDA wins', () => {
     const rmc = UBLOX.find((s) => typeOf(s) === 'RMC')!;
     const gga = UBLOX.find((s) => typeOf(s) === 'GGA')!;
-    const year = (date: string, zda?: string) => {
-      const input = [...(zda ? [zda] : []), edit(rmc, { 9: date }), gga];
-      return iso(decode(input, { stamp: 'gnss' }).fixes[0].msg.header.stamp).slice(0, 10);
-    };
-    expect(year('120479')).toBe('2079-04-12');
+    const run = (date: string, zda?: string) => decode([...(zda ? [zda] : []), edit(rmc, { 9: date }), gga], { stamp: 'gnss' });
+    const year = (date: string, zda?: string) => iso(run(date, zda).fixes[0].msg.header.stamp).slice(0, 10);
+    expect(year('120437')).toBe('2037-04-12');
     expect(year('120480')).toBe('1980-04-12');
-    expect(year('120480', withChecksum('$GNZDA,003955.00,11,04,2180,00,00'))).toBe('2180-04-12');
+    // 75 is 2075 in the window, but 1975 after a ZDA of 1999.
+    expect(year('120475', withChecksum('$GNZDA,003955.00,11,04,1999,00,00'))).toBe('1975-04-12');
+    // 2079 (and 2075 without ZDA) lie beyond a ROS time stamp (int32 seconds end in 2038): the
+    // fix keeps its receive stamp (the helper stamps sentence i with i seconds: the GGA is 1), counted.
+    const late = run('120479');
+    expect(late.fixes[0].msg.header.stamp).toEqual({ sec: 1, nanosec: 0 });
+    expect(late.decoder.counters.gnssTimeBeyondInt32).toBeGreaterThan(0);
   });
 });
 

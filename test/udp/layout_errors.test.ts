@@ -71,6 +71,51 @@ describe('bad layouts are refused naming file:line and key', () => {
     expect(e.message).toContain('65507');
   });
 
+  // Regression (issue 9, defect 6): header constants the receiver compares every packet against
+  // were accepted in a type that cannot carry them, so every packet was then rejected.
+  describe('a header constant that does not fit its type exactly', () => {
+    const layout = (header: string) => `${POSE}header:\n${header}\nfields:\n  - {name: x, type: f64, source: pose.position.x}\n`;
+
+    it('magic 0x45474F31 as bool: refused naming file:line, key and fix', () => {
+      const e = refused(layout('  magic: {value: 0x45474F31, type: bool}'));
+      expect(e.key).toBe('header.magic.value');
+      expect(e.source).toMatch(/:3$/);
+      expect(e.message).toContain('1162301233 (0x45474F31) does not fit bool');
+      expect(e.fix).toMatch(/u32/);
+    });
+
+    it('magic 0x45474F31 as f32 (not exact: 1162301184 on the wire): refused', () => {
+      expect(Math.fround(0x45474f31)).not.toBe(0x45474f31); // the premise, checked
+      const e = refused(layout('  magic: {value: 0x45474F31, type: f32}'));
+      expect(e.key).toBe('header.magic.value');
+      expect(e.message).toContain(`not exact in f32 (it would be sent as ${Math.fround(0x45474f31)}`);
+      expect(e.fix).toMatch(/u32|f64/);
+    });
+
+    it('version 2 as bool: refused', () => {
+      const e = refused(layout('  version: {value: 2, type: bool}'));
+      expect(e.key).toBe('header.version.value');
+      expect(e.message).toContain('2 does not fit bool');
+    });
+
+    it('constants these types hold exactly are accepted', () => {
+      const ok = (header: string) => {
+        const file = join(dir, `layout${n++}.yaml`);
+        writeFileSync(file, layout(header));
+        return compileLayoutFile(file, messageRegistry()).plan.header.map((h) => h.constant);
+      };
+      expect(ok('  magic: {value: 16777216, type: f32}')).toEqual([16777216]);
+      expect(ok('  magic: {value: 0x45474F31, type: f64}')).toEqual([0x45474f31]);
+      expect(ok('  magic: {value: 1, type: bool}\n  version: {value: 0, type: bool}')).toEqual([1, 0]);
+      expect(ok('  magic: {value: 9007199254740991, type: u64}')).toEqual([9007199254740991]);
+    });
+
+    it('a bool field constant other than 0/1 is refused too', () => {
+      const e = refused(`${POSE}fields:\n  - {name: x, type: f64, source: pose.position.x}\n  - {name: on, type: bool, value: 3}\n`);
+      expect(e.key).toBe('fields[1].value');
+    });
+  });
+
   it('constant that does not fit its type', () => {
     const e = refused(`${POSE}header:\n  magic: {value: 70000, type: u16}\nfields:\n  - {name: x, type: f64, source: pose.position.x}\n`);
     expect(e.key).toBe('header.magic.value');
