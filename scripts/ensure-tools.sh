@@ -9,6 +9,7 @@
 #   python3-catkin-pkg  the real package.xml parser
 #   cmake, g++       configure CMakeLists.txt (the ROS 2 package) in its packaging test
 #   tcpdump          real pcap captures for `vil udp decode` tests
+#   zstd             decompresses MCAP chunks in the independent MCAP checker (test/runtime/py)
 #   usb.ids          the USB ID repository: judges the vendor/product ids in config/udev/99-vil.rules
 #   systemd          systemd-analyze verify for config/systemd/*.service
 #   udevadm          `udevadm test` of config/udev/99-vil.rules (in the UML VM): the machine's own, else
@@ -28,6 +29,7 @@ declare -A need=(
   [cmake]=cmake
   [c++]=g++
   [tcpdump]=tcpdump
+  [zstd]=zstd
   [systemd-analyze]=systemd
 )
 missing=()

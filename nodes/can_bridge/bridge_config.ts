@@ -477,8 +477,17 @@ class ConfigContext {
   message(db: CanDatabase, m: string | number, path: Path): MessageCodec {
     const c = typeof m === 'number' ? (db.lookup(m, false) ?? db.lookup(m, true)) : db.byName(m);
     if (c) return c;
+    this.leftOut(db, m, path);
     if (typeof m === 'number') this.fail(path, `no message with id 0x${m.toString(16)} in ${dbName(db)}`, 'use an id or name of a message of that DBC');
     this.fail(path, `no message "${m}" in ${dbName(db)}`, suggest(m as string, db.messages.map((x) => x.name), 'a message name of that DBC'));
+  }
+
+  /** A message the DBC defines but vil left out for a defect: the start-up error says why. */
+  leftOut(db: CanDatabase, m: string | number, path: Path): void {
+    const d = db.droppedMessage(m);
+    if (!d) return;
+    const what = typeof m === 'number' ? `message 0x${m.toString(16)}${d.name ? ` (${d.name})` : ''}` : `message "${m}"`;
+    this.fail(path, `${what} of ${d.source.file} is left out: ${d.reason} (${d.source.file}:${d.source.line})`, 'correct the DBC at that line, or remove the message from this configuration');
   }
 
   /** "MESSAGE.SIGNAL" of a bus's DBC. */
@@ -537,6 +546,7 @@ class ConfigContext {
       members = [];
       for (let id = m.first!; id <= m.last!; id++) {
         const c = db.lookup(id, m.extended);
+        if (!c) this.leftOut(db, id, [...path, 'members']);
         if (!c) this.fail([...path, 'members'], `id 0x${id.toString(16)} of the range is not a message of ${dbName(db)}`, 'narrow the range to ids the DBC defines, or list the messages');
         members.push(c!);
       }

@@ -1,14 +1,15 @@
 // `vil decode can --dbc FILE LOG|-`: decodes a candump log with a DBC, one JSON line per frame.
 // Frames with ids the DBC does not know, remote and error frames, and lines that are not frames
-// are skipped and counted; the counts go to stderr at the end. A DBC that does not load is the
-// only failure (exit 1), with the file, line and what was expected.
+// are skipped and counted; the counts go to stderr at the end. The DBC's warnings (messages and
+// statements left out for a defect) go to stderr once, before the frames. A DBC with nothing
+// readable in it is the only failure (exit 1), with the file, line and what was expected.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
 import { CandumpParseError, parseCandumpLine } from '../buslog/candump.js';
 import { DECODE_SHORT, DECODE_UNKNOWN_MUX, type CanDatabase } from '../dbc/codec.js';
-import { loadDbcFile } from '../dbc/load.js';
+import { describeDbcWarnings, loadDbcFile } from '../dbc/load.js';
 import { DbcParseError } from '../dbc/parse.js';
 import { ConfigError } from '../runtime/errors.js';
 
@@ -73,6 +74,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
     throw e;
   }
+  for (const line of describeDbcWarnings(db)) io.stderr.write(`vil decode can: ${line}\n`);
 
   const input = logPath === '-' ? io.stdin : createReadStream(logPath);
   const opened = new Promise<void>((resolve, reject) => {

@@ -22,6 +22,7 @@ import { ThrottledLog } from '../runtime/logger.js';
 import type { ObjectListMsg } from '../runtime/msg_types.js';
 import { loadBridgeConfig, resolveFile, type BridgePlan, type BusPlan } from './bridge_config.js';
 import { DECODE_SHORT, DECODE_UNKNOWN_MUX, type MessageCodec } from '../dbc/codec.js';
+import { describeDbcWarnings } from '../dbc/load.js';
 import { decodeCanError, BusStateTracker, type BusState } from './can_error.js';
 import { SocketCanSource, type CanFrame } from './socketcan_source.js';
 import { CandumpSource } from './candump_source.js';
@@ -129,6 +130,12 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
 
   const configPath = resolveFile(p.config_file, 'parameter config_file', 'config_file', 'set config_file to a can_bridge YAML file (absolute, or relative to the working directory or the vil project), e.g. config/can_bridge.yaml');
   const plan = loadBridgeConfig(configPath);
+  // A DBC's defects (messages or statements left out) once at start; the configuration does not
+  // use what was left out, or loading it would have failed.
+  for (const db of new Set(plan.buses.map((b) => b.db))) {
+    const lines = db ? describeDbcWarnings(db) : [];
+    if (lines.length) log.warn({ dbc: db!.model.file, warnings: db!.warnings.length }, lines.join('\n'));
+  }
   const selected = p.interfaces.length ? p.interfaces : plan.buses.map((b) => b.name);
   for (const name of selected) {
     if (!plan.buses.some((b) => b.name === name)) {

@@ -469,6 +469,16 @@ export async function checkDbc(t: Target): Promise<Check> {
   try {
     const { loadDbcFile } = await import('../dbc/load.js');
     const db = loadDbcFile(r.file);
+    const left = db.warnings.filter((w) => w.leftOut);
+    if (left.length) {
+      const shown = left.slice(0, 3).map((w) => `line ${w.source.line}: ${w.message}`);
+      return {
+        group: t.node,
+        status: 'warn',
+        title: `DBC ${t.value}: ${db.messages.length} messages, ${db.signalCount} signals; ${left.length} defect(s) left out: ${shown.join('; ')}${left.length > 3 ? '; ...' : ''}`,
+        fix: `correct those lines of ${r.file} if the configuration needs them (\`vil decode can --dbc FILE -\` lists every warning)`,
+      };
+    }
     return { group: t.node, status: 'ok', title: `DBC ${t.value}: ${db.messages.length} messages, ${db.signalCount} signals` };
   } catch (e) {
     const { problem, fix } = problemAndFix(e);

@@ -16,8 +16,15 @@
 // literals; only numbers computed here go into the generated source, never text from the file.
 // Where code generation is disabled (--disallow-code-generation-from-strings) an interpreted
 // decoder with the same results is used.
+//
+// Named values: `decodeValues(data, into?)` gives an object of signal name → physical value
+// (every signal of the message; NaN when inactive or beyond a short payload), the form a user
+// reads (`v.WHEEL_SPEED_FR`). Each message has a generated constructor and decoder for its own
+// object shape: the names come from an array the generated code indexes (K[i]), so V8 sees one
+// key per store site and keeps both monomorphic. With `into` (an object from createValues() or
+// an earlier call) nothing is allocated.
 import { ConfigError } from '../runtime/errors.js';
-import type { DbcDatabase, DbcMessage, DbcSignal } from './model.js';
+import type { DbcDatabase, DbcMessage, DbcSignal, DbcWarning, DroppedMessage } from './model.js';
 import {
   type BitSegment,
   bigIntToHalves,
@@ -123,6 +130,11 @@ function idCondition(v: string, ids: readonly number[]): string {
 }
 
 type DecodeFn = (d: Uint8Array, o: Float64Array, b: number) => number;
+type DecodeValuesFn = (d: Uint8Array, o: SignalValues) => number;
+type DecodeNewValuesFn = (d: Uint8Array) => SignalValues;
+
+/** Signal name → physical value of one message's signals (NaN: inactive or not in the payload). */
+export type SignalValues = Record<string, number>;
 
 export class MessageCodec {
   readonly message: DbcMessage;
@@ -145,6 +157,10 @@ export class MessageCodec {
   /** Switches before the signals that depend on them. */
   private readonly order: CompiledSignal[];
   private readonly fast: DecodeFn | null;
+  private readonly fastValues: DecodeValuesFn | null;
+  private readonly fastNewValues: DecodeNewValuesFn | null;
+  /** Constructor of this message's SignalValues shape: one argument per signal, in signal order. */
+  private readonly ValuesShape: (new (...values: number[]) => SignalValues) | null;
   private readonly scratch: Float64Array;
   private readonly halves: [number, number] = [0, 0];
 
@@ -160,6 +176,8 @@ export class MessageCodec {
     this.scratch = new Float64Array(message.signals.length);
     this.signals = message.signals.map((sig, index) => compileSignal(message, sig, index));
     this.byName = new Map(this.signals.map((s) => [s.sig.name, s]));
+    // The 32-character DBC names of long-named signals find them too (config may use either).
+    for (const s of this.signals) if (s.sig.shortName !== undefined && !this.byName.has(s.sig.shortName)) this.byName.set(s.sig.shortName, s);
     for (const s of this.signals) {
       const sw = s.sig.multiplexerSignal;
       if (sw === null) continue;
@@ -175,17 +193,29 @@ export class MessageCodec {
     }
     this.order = topoOrder(message, this.signals);
     let fast: DecodeFn | null = null;
+    let fastValues: DecodeValuesFn | null = null;
+    let fastNewValues: DecodeNewValuesFn | null = null;
+    let shape: (new (...values: number[]) => SignalValues) | null = null;
     if (options.codegen !== false) {
       try {
-        fast = this.generate();
+        shape = this.generateShape();
+        fast = this.generate((i) => `o[b + ${i}]`, 'into', 'd, o, b', shape) as DecodeFn;
+        fastValues = this.generate((i) => `o[K[${i}]]`, 'into', 'd, o', shape) as DecodeValuesFn;
+        // The new object is made in the generated function itself: one constructor per call site
+        // lets V8 allocate it inline.
+        fastNewValues = this.generate((i) => `x${i}`, 'new', 'd', shape) as DecodeNewValuesFn;
       } catch (e) {
         if (!(e instanceof EvalError)) throw e;
+        fast = fastValues = fastNewValues = shape = null;
       }
     }
     this.fast = fast;
+    this.fastValues = fastValues;
+    this.fastNewValues = fastNewValues;
+    this.ValuesShape = shape;
   }
 
-  /** Output index of a signal, or -1. */
+  /** Output index of a signal (by its name or, for a long-named signal, its short DBC name), or -1. */
   indexOf(signal: string): number {
     return this.byName.get(signal)?.index ?? -1;
   }
@@ -203,6 +233,37 @@ export class MessageCodec {
     if (this.fast !== null && data.length >= this.length) return this.fast(data, out, base);
     return this.interpret(data, out, base);
   }
+
+  /** A SignalValues object of this message's shape, every signal NaN (for decodeValues's `into`). */
+  createValues(): SignalValues {
+    if (this.ValuesShape !== null) return new this.ValuesShape(...this.signalNames.map(() => NaN));
+    const o: SignalValues = {};
+    for (const name of this.signalNames) defineValue(o, name, NaN);
+    return o;
+  }
+
+  /**
+   * Decodes a payload into named physical values: `into` (allocation-free; an object from
+   * createValues() or an earlier call for this message) or a new object. Every signal of the
+   * message is set, NaN when inactive or not in the payload. The DECODE_* status of the frame
+   * goes to `lastStatus`.
+   */
+  decodeValues(data: Uint8Array, into?: SignalValues): SignalValues {
+    if (this.fastValues !== null && data.length >= this.length) {
+      if (into === undefined) return this.fastNewValues!(data);
+      this.lastStatus = this.fastValues(data, into);
+      return into;
+    }
+    const o = into ?? this.createValues();
+    const v = this.scratch;
+    this.lastStatus = this.interpret(data, v, 0);
+    const names = this.signalNames;
+    for (let i = 0; i < names.length; i++) o[names[i]] = v[i];
+    return o;
+  }
+
+  /** DECODE_* status bits of the last decodeValues() call. */
+  lastStatus = DECODE_OK;
 
   /** The interpreted decoder (reference for the generated one; used for short payloads). */
   decodeIntoInterpreted(data: Uint8Array, out: Float64Array, base = 0): number {
@@ -429,24 +490,31 @@ export class MessageCodec {
 
   private scratchMux: Float64Array | null = null;
 
-  /** Generates the straight-line decoder of this message. */
-  private generate(): DecodeFn {
-    const lines: string[] = ['let st = 0, r = 0, h = 0;'];
+  /**
+   * Generates the straight-line decoder of this message; `out(i)` is the JS expression of signal
+   * i's output slot (only numbers go into it: names are read from K at run time).
+   */
+  private generate(out: (index: number) => string, mode: 'into' | 'new', params: string, shape: new (...values: number[]) => SignalValues): DecodeFn | DecodeValuesFn | DecodeNewValuesFn {
+    const lines: string[] = ['let st = 0, r = 0, h = 0, v = 0;'];
+    // 'new': values go to locals x<i>, then into the object's constructor in one go.
+    const locals = this.signals.map((s) => `x${s.index}`);
+    if (mode === 'new' && locals.length > 0) lines.push(`let ${locals.map((x) => `${x} = NaN`).join(', ')};`);
     const choiceSets: Set<number>[] = [];
     for (const s of this.signals) if (s.branchIds) lines.push(`let m${s.index} = NaN;`);
     for (const s of this.order) {
       const body: string[] = [];
-      const o = `o[b + ${s.index}]`;
+      const o = out(s.index);
       body.push(...rawExpression(s));
       const value = s.identity ? 'r' : `r * ${lit(s.sig.scale)} + ${lit(s.sig.offset)}`;
-      body.push(`${o} = ${value};`);
+      if (s.branchIds) body.push(`v = ${value};`, `${o} = v;`);
+      else body.push(`${o} = ${value};`);
       if (s.branchIds) {
         let mv: string;
         if (s.identity) mv = 'r';
         else if (s.choices) {
           choiceSets.push(new Set(s.choices.keys()));
-          mv = `(C[${choiceSets.length - 1}].has(r) ? r : Math.trunc(${o}))`;
-        } else mv = `Math.trunc(${o})`;
+          mv = `(C[${choiceSets.length - 1}].has(r) ? r : Math.trunc(v))`;
+        } else mv = `Math.trunc(v)`;
         body.push(`m${s.index} = ${mv};`);
         // Parenthesised: a one-branch condition is a bare `m === 1`, and `!m === 1` would test (!m) === 1.
         if (s.branchIds.size > 0) body.push(`if (!(${idCondition(`m${s.index}`, [...s.branchIds].sort((a, b) => a - b))})) st |= ${DECODE_UNKNOWN_MUX};`);
@@ -455,11 +523,25 @@ export class MessageCodec {
       else if (s.parent === -2) lines.push(`${o} = NaN;`);
       else lines.push(`if (${idCondition(`m${s.parent}`, s.ids)}) {`, ...body.map((l) => `  ${l}`), `} else ${o} = NaN;`);
     }
-    lines.push('return st;');
-    const src = `"use strict";\nreturn function decode_${this.extended ? 'x' : 's'}${this.id}(d, o, b) {\n  ${lines.join('\n  ')}\n};`;
-    const factory = new Function('F32', 'F32U', 'F64', 'F64U', 'C', src) as (...a: unknown[]) => DecodeFn;
-    return factory(F32, F32U, F64, F64U, choiceSets);
+    if (mode === 'new') lines.push(`const o = new V(${locals.join(', ')});`, 'R.lastStatus = st;', 'return o;');
+    else lines.push('return st;');
+    const src = `"use strict";\nreturn function decode_${this.extended ? 'x' : 's'}${this.id}(${params}) {\n  ${lines.join('\n  ')}\n};`;
+    const factory = new Function('F32', 'F32U', 'F64', 'F64U', 'C', 'K', 'V', 'R', src) as (...a: unknown[]) => DecodeFn | DecodeValuesFn | DecodeNewValuesFn;
+    return factory(F32, F32U, F64, F64U, choiceSets, this.signalNames, shape, this);
   }
+
+  /** Generates the constructor of this message's SignalValues shape (names from K, see generate). */
+  private generateShape(): new (...values: number[]) => SignalValues {
+    const args = this.signalNames.map((_, i) => `a${i}`);
+    const lines = this.signalNames.map((name, i) => (name === '__proto__' ? `D(this, K[${i}], a${i});` : `this[K[${i}]] = a${i};`));
+    const src = `"use strict";\nreturn function Values(${args.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
+    return new Function('K', 'D', src)(this.signalNames, defineValue) as new (...values: number[]) => SignalValues;
+  }
+}
+
+/** An own, enumerable, writable property `name` (also for a signal named "__proto__"). */
+function defineValue(o: SignalValues, name: string, value: number): void {
+  Object.defineProperty(o, name, { value, writable: true, enumerable: true, configurable: true });
 }
 
 function ieee(s: CompiledSignal, hi: number, lo: number): number {
@@ -565,43 +647,88 @@ function topoOrder(message: DbcMessage, signals: CompiledSignal[]): CompiledSign
   return order;
 }
 
-/** Every message of a database, compiled, with id lookup and a database-wide output layout. */
+/** J1939 parameter group number of a 29-bit id, as cantools's pgn_from_frame_id computes it. */
+export function j1939Pgn(id: number): number {
+  const pgn = (id >>> 8) & 0x3ffff;
+  // PDU1 (PDU format < 240): the PDU specific byte is a destination address, not part of the PGN.
+  return ((pgn >>> 8) & 0xff) < 240 ? pgn & 0x3ff00 : pgn;
+}
+
+/**
+ * Every message of a database, compiled, with id lookup and a database-wide output layout. A
+ * message that cannot be compiled (multiplexer switches in a cycle, ...) is left out with a
+ * warning, like the parser's own (see `dropped`, `warnings`).
+ */
 export class CanDatabase {
   readonly model: DbcDatabase;
   readonly messages: readonly MessageCodec[];
   /** Total number of signals: size of a Float64Array holding every message at its `base`. */
   readonly signalCount: number;
+  /** Messages left out: by the parser and here. */
+  readonly dropped: readonly DroppedMessage[];
+  /** The parser's warnings and those of compiling, in line order. */
+  readonly warnings: readonly DbcWarning[];
   private readonly standard: (MessageCodec | undefined)[] = new Array(2048);
   private readonly extendedIds = new Map<number, MessageCodec>();
+  /** J1939 messages (VFrameFormat J1939PG) by PGN; the first message of a PGN wins. */
+  private readonly pgns = new Map<number, MessageCodec>();
   private readonly names = new Map<string, MessageCodec>();
 
   constructor(model: DbcDatabase, options: { codegen?: boolean } = {}) {
     this.model = model;
     let base = 0;
     const codecs: MessageCodec[] = [];
+    const dropped = [...(model.dropped ?? [])];
+    const warnings = [...(model.warnings ?? [])];
     for (const m of model.messages) {
-      const c = new MessageCodec(m, base, options);
+      let c: MessageCodec;
+      try {
+        c = new MessageCodec(m, base, options);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        const reason = `${e.problem} (${e.key})`;
+        dropped.push({ name: m.name, ...(m.shortName ? { shortName: m.shortName } : {}), id: m.id, extended: m.extended, reason, source: m.source });
+        warnings.push({ message: `message ${m.name} left out: ${reason}`, source: m.source, leftOut: 'message' });
+        continue;
+      }
       base += m.signals.length;
       codecs.push(c);
       if (m.extended) this.extendedIds.set(m.id, c);
       else this.standard[m.id] = c;
-      this.names.set(m.name, c);
+      if (m.j1939 && m.extended && !this.pgns.has(j1939Pgn(m.id))) this.pgns.set(j1939Pgn(m.id), c);
     }
+    // Names: long names first, then the short DBC names of long-named messages where free.
+    for (const c of codecs) this.names.set(c.name, c);
+    for (const c of codecs) if (c.message.shortName !== undefined && !this.names.has(c.message.shortName)) this.names.set(c.message.shortName, c);
     this.messages = codecs;
     this.signalCount = base;
+    this.dropped = dropped;
+    this.warnings = warnings.sort((a, b) => a.source.line - b.source.line);
   }
 
-  /** The message with this id (11-bit standard or 29-bit extended), or undefined. */
+  /**
+   * The message for a frame id (11-bit standard or 29-bit extended), or undefined. An extended id
+   * the DBC does not list matches a J1939 message of the same PGN (any priority and source address).
+   */
   lookup(id: number, extended: boolean): MessageCodec | undefined {
-    return extended ? this.extendedIds.get(id) : this.standard[id];
+    if (!extended) return this.standard[id];
+    const c = this.extendedIds.get(id);
+    if (c !== undefined || this.pgns.size === 0) return c;
+    return this.pgns.get(j1939Pgn(id));
   }
 
+  /** A message by name (or, for a long-named message, its short DBC name). */
   byName(name: string): MessageCodec | undefined {
     return this.names.get(name);
   }
+
+  /** A message left out of this database, by name (long or short) or id, for an error that says why. */
+  droppedMessage(ref: string | number): DroppedMessage | undefined {
+    return this.dropped.find((d) => (typeof ref === 'number' ? d.id === ref : d.name === ref || d.shortName === ref));
+  }
 }
 
-/** Compiles a parsed database. Throws ConfigError for signals that cannot be decoded. */
+/** Compiles a parsed database; messages that cannot be compiled are left out (see CanDatabase). */
 export function compileDatabase(model: DbcDatabase, options: { codegen?: boolean } = {}): CanDatabase {
   return new CanDatabase(model, options);
 }

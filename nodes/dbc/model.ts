@@ -36,7 +36,10 @@ export interface AttributeDefinition {
 }
 
 export interface DbcSignal {
+  /** The signal's name: its SystemSignalLongSymbol when the DBC gives one (as cantools names it), else the SG_ name. */
   name: string;
+  /** The SG_ name (at most 32 characters in CANdb++ files) when a long name applies; config may use either. */
+  shortName?: string;
   /** DBC start bit: LSB for little_endian, MSB in sawtooth numbering for big_endian. */
   start: number;
   length: number;
@@ -72,7 +75,10 @@ export interface DbcMessage {
   /** 11- or 29-bit identifier (bit 31 of the DBC id already removed). */
   id: number;
   extended: boolean;
+  /** SystemMessageLongSymbol when the DBC gives one (as cantools names it), else the BO_ name. */
   name: string;
+  /** The BO_ name when a long name applies; config may use either. */
+  shortName?: string;
   /** Declared payload length in bytes (0..64). */
   length: number;
   /** First sender from BO_, then BO_TX_BU_ ones; Vector__XXX dropped. */
@@ -80,6 +86,11 @@ export interface DbcMessage {
   comment: string | null;
   /** VFrameFormat ends in CAN_FD (cantools's rule). */
   fd: boolean;
+  /**
+   * VFrameFormat J1939PG (cantools's protocol 'j1939'): extended frames match on the parameter group
+   * number (any priority and source address; the destination of PDU1 groups ignored).
+   */
+  j1939?: boolean;
   /** CANFD_BRS attribute (or its default) when defined; null otherwise. */
   brs: boolean | null;
   /** GenMsgCycleTime in ms (attribute or definition default); null when absent or 0. */
@@ -93,7 +104,10 @@ export interface DbcMessage {
 }
 
 export interface DbcNode {
+  /** SystemNodeLongSymbol when given, else the BU_ name. */
   name: string;
+  /** The BU_ name when a long name applies. */
+  shortName?: string;
   comment: string | null;
   attributes: Record<string, AttributeValue>;
 }
@@ -118,9 +132,30 @@ export interface SkippedStatement {
   source: SourcePos;
 }
 
-/** Something well-formed that refers to nothing (e.g. VAL_ for an unknown signal). */
+/**
+ * Something vil read past: a statement it could not parse or a message it cannot decode (left out,
+ * the rest of the file works), or a well-formed reference to nothing (e.g. VAL_ for an unknown signal).
+ */
 export interface DbcWarning {
   message: string;
+  source: SourcePos;
+  /** Column of the token where a statement stopped parsing. */
+  column?: number;
+  /** What was left out because of it; absent when nothing was. */
+  leftOut?: 'message' | 'statement';
+}
+
+/** A message left out of the database because of a defect in it; its frames are unknown ids. */
+export interface DroppedMessage {
+  /** Its name (long name when given), when the defect left it readable. */
+  name: string | null;
+  /** The BO_ name when it differs from `name`. */
+  shortName?: string;
+  /** 11- or 29-bit id, when readable. */
+  id: number | null;
+  extended: boolean;
+  /** Why, for people: "signal S (start 60, 8 bits) needs 9 bytes but the message is 8 bytes long". */
+  reason: string;
   source: SourcePos;
 }
 
@@ -138,4 +173,6 @@ export interface DbcDatabase {
   environmentVariables: EnvironmentVariable[];
   skipped: SkippedStatement[];
   warnings: DbcWarning[];
+  /** Messages left out (each also has a warning). */
+  dropped: DroppedMessage[];
 }

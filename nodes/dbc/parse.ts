@@ -1,9 +1,20 @@
 // DBC text → DbcDatabase (plain data). Token rules and the meaning of every statement follow
 // cantools (src/cantools/database/can/formats/dbc.py), the reference decoder: numbers, words and
 // "strings" (with \" escapes, spanning lines), // comments skipped, statements in any order and
-// across any number of lines. A statement that cannot be parsed is a DbcParseError naming file,
-// line, column and what was expected. Statements vil does not use are listed in `skipped`;
-// well-formed references to things that do not exist are listed in `warnings`.
+// across any number of lines. Statements vil does not use are listed in `skipped`.
+//
+// DBC files as users have them: a defect inside one statement or message does not refuse the
+// file. A statement that cannot be parsed is left out with a warning naming file, line, column and
+// what was expected, and parsing resumes at the next statement (the next keyword that begins a
+// line); a message with a defect (a signal that cannot be parsed or runs past the message, an id
+// that does not fit, a multiplex indicator without a number in a multiplexed message, ...) is left
+// out with a warning and listed in `dropped`, so a configuration that names it can say why. Only a
+// text with no readable statement at all is a DbcParseError. Well-formed references to things
+// that do not exist are warnings too.
+//
+// Long names (CANdb++ keeps names to 32 characters and puts the full name in an attribute):
+// SystemSignalLongSymbol, SystemMessageLongSymbol and SystemNodeLongSymbol name signals, messages
+// and nodes, as cantools does; the short name stays in `shortName`.
 import type {
   AttributeDefinition,
   AttributeValue,
@@ -14,12 +25,14 @@ import type {
   DbcNode,
   DbcSignal,
   DbcWarning,
+  DroppedMessage,
   EnvironmentVariable,
   SignalGroup,
   SkippedStatement,
   SourcePos,
   ValueType,
 } from './model.js';
+import { bytesNeeded, signalSegments } from './bits.js';
 
 export class DbcParseError extends Error {
   readonly file: string;
@@ -40,7 +53,7 @@ export class DbcParseError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
-const T = { Num: 0, Word: 1, Str: 2, Punct: 3, Eof: 4 } as const;
+const T = { Num: 0, Word: 1, Str: 2, Punct: 3, Eof: 4, Bad: 5 } as const;
 type TokenKind = (typeof T)[keyof typeof T];
 
 interface Token {
@@ -51,6 +64,10 @@ interface Token {
   column: number;
   /** Word that is a DBC keyword (cannot be a name, ends lists of names). */
   keyword: boolean;
+  /** First token on its line: where a statement can begin (parsing resumes there after a defect). */
+  first: boolean;
+  /** Position in the token list. */
+  index: number;
 }
 
 const KEYWORDS = new Set([
@@ -75,12 +92,17 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
-function tokenize(src: string, file: string): Token[] {
+function tokenize(src: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   let line = 1;
   let lineStart = 0;
+  let lastLine = 0;
   const n = src.length;
+  const push = (kind: TokenKind, text: string, tokLine: number, column: number, keyword = false): void => {
+    tokens.push({ kind, text, line: tokLine, column, keyword, first: tokLine !== lastLine, index: tokens.length });
+    lastLine = tokLine;
+  };
   while (i < n) {
     const c = src.charCodeAt(i);
     if (c === 10) {
@@ -119,7 +141,7 @@ function tokenize(src: string, file: string): Token[] {
             j = k;
           }
         }
-        tokens.push({ kind: T.Num, text: src.slice(i, j), line, column, keyword: false });
+        push(T.Num, src.slice(i, j), line, column);
         i = j;
         continue;
       }
@@ -128,7 +150,7 @@ function tokenize(src: string, file: string): Token[] {
       let j = i + 1;
       while (j < n && isWordChar(src.charCodeAt(j))) j++;
       const text = src.slice(i, j);
-      tokens.push({ kind: T.Word, text, line, column, keyword: KEYWORDS.has(text) });
+      push(T.Word, text, line, column, KEYWORDS.has(text));
       i = j;
       continue;
     }
@@ -138,8 +160,10 @@ function tokenize(src: string, file: string): Token[] {
       let j = i + 1;
       let out = '';
       let segStart = j;
+      let endLine = line;
+      let endLineStart = lineStart;
       for (;;) {
-        if (j >= n) throw new DbcParseError(file, startLine, column, 'closing "', `string opened here is never closed`);
+        if (j >= n) break;
         const d = src.charCodeAt(j);
         if (d === 92 && src.charCodeAt(j + 1) === 34) {
           out += src.slice(segStart, j) + '"';
@@ -148,26 +172,32 @@ function tokenize(src: string, file: string): Token[] {
           continue;
         }
         if (d === 10) {
-          line++;
-          lineStart = j + 1;
+          endLine++;
+          endLineStart = j + 1;
         }
         if (d === 34) break;
         j++;
       }
+      if (j >= n) {
+        // Never closed: the quote is a bad token (its statement is left out) and reading goes on
+        // after it, so the statements that follow are not swallowed.
+        push(T.Bad, '"', line, column);
+        i++;
+        continue;
+      }
+      line = endLine;
+      lineStart = endLineStart;
       out += src.slice(segStart, j);
-      tokens.push({ kind: T.Str, text: out, line: startLine, column, keyword: false });
+      push(T.Str, out, startLine, column);
       i = j + 1;
       continue;
     }
     const ch = src[i];
-    if (PUNCT.has(ch)) {
-      tokens.push({ kind: T.Punct, text: ch, line, column, keyword: false });
-      i++;
-      continue;
-    }
-    throw new DbcParseError(file, line, column, 'a DBC token', `unexpected character ${JSON.stringify(ch)}`);
+    push(PUNCT.has(ch) ? T.Punct : T.Bad, ch, line, column);
+    i++;
   }
-  tokens.push({ kind: T.Eof, text: '', line, column: i - lineStart + 1, keyword: false });
+  push(T.Eof, '', line, i - lineStart + 1);
+  tokens[tokens.length - 1].first = true;
   return tokens;
 }
 
@@ -197,6 +227,13 @@ interface RawMessage {
   sender: string;
   signals: RawSignal[];
   pos: SourcePos;
+}
+
+/** A statement that could not be parsed, and the message it was part of (when a BO_/SG_). */
+interface ParseProblem {
+  error: DbcParseError;
+  keyword: string;
+  message: { dbcId: number | null; name: string | null; pos: SourcePos } | null;
 }
 
 interface RawAttribute {
@@ -236,6 +273,13 @@ class Parser {
   groups: { dbcId: number; group: SignalGroup; pos: SourcePos }[] = [];
   envVars: { ev: EnvironmentVariable; pos: SourcePos }[] = [];
   skipped: SkippedStatement[] = [];
+  problems: ParseProblem[] = [];
+  /** Statements parsed without a defect. */
+  statements = 0;
+  /** The message being parsed (BO_ and its SG_ lines), for ParseProblem. */
+  private current: ParseProblem['message'] = null;
+  /** Token at which the last DbcParseError was raised. */
+  private failAt = 0;
 
   private readonly tokens: Token[];
   private readonly file: string;
@@ -270,11 +314,14 @@ class Parser {
         return `number ${t.text}`;
       case T.Word:
         return t.keyword ? `keyword ${t.text}` : `word ${t.text}`;
+      case T.Bad:
+        return t.text === '"' ? 'a string that is never closed' : `unexpected character ${JSON.stringify(t.text)}`;
       default:
         return `"${t.text}"`;
     }
   }
   fail(t: Token, expected: string, context: string): never {
+    this.failAt = t.index;
     const lineText = this.src.split('\n')[t.line - 1]?.replace(/\r$/, '') ?? '';
     const shown = lineText.length > 120 ? `${lineText.slice(0, 117)}...` : lineText;
     throw new DbcParseError(
@@ -341,79 +388,107 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (t.kind === T.Eof) return;
-      if (t.kind !== T.Word || !t.keyword) {
-        this.fail(t, 'a DBC keyword (VERSION, BU_, BO_, CM_, BA_, VAL_, ...)', 'statement');
+      const start = this.p;
+      this.current = null;
+      try {
+        this.statement(t);
+        this.statements++;
+      } catch (e) {
+        if (!(e instanceof DbcParseError)) throw e;
+        this.problems.push({ error: e, keyword: t.kind === T.Word && t.keyword ? t.text : '', message: this.current });
+        this.resync(start);
       }
-      if (SKIPPED_KEYWORDS.has(t.text)) {
-        this.skipStatement();
-        continue;
-      }
-      switch (t.text) {
-        case 'VERSION':
-          this.next();
-          {
-            const v = this.str('VERSION');
-            if (this.version === null) this.version = v;
-          }
-          break;
-        case 'NS_':
-          this.parseNs();
-          break;
-        case 'BS_':
-          this.parseBs();
-          break;
-        case 'BU_':
-          this.parseBu();
-          break;
-        case 'VAL_TABLE_':
-          this.parseValTable();
-          break;
-        case 'BO_':
-          this.parseMessage();
-          break;
-        case 'BO_TX_BU_':
-          this.parseSenders();
-          break;
-        case 'CM_':
-          this.parseComment();
-          break;
-        case 'BA_DEF_':
-          this.parseAttrDef(false);
-          break;
-        case 'BA_DEF_REL_':
-          this.parseAttrDef(true);
-          break;
-        case 'BA_DEF_DEF_':
-        case 'BA_DEF_DEF_REL_':
-          this.parseAttrDefault();
-          break;
-        case 'BA_':
-          this.parseAttr();
-          break;
-        case 'BA_REL_':
-          this.parseAttrRel();
-          break;
-        case 'VAL_':
-          this.parseChoices();
-          break;
-        case 'SIG_VALTYPE_':
-          this.parseValType();
-          break;
-        case 'SG_MUL_VAL_':
-          this.parseMuxValues();
-          break;
-        case 'SIG_GROUP_':
-          this.parseSignalGroup();
-          break;
-        case 'EV_':
-          this.parseEnvVar();
-          break;
-        case 'SG_':
-          this.fail(t, 'BO_ before its signals', 'SG_ outside a message');
-          break;
-        default:
-          this.fail(t, 'a supported DBC statement', 'statement');
-      }
+    }
+  }
+
+  /**
+   * After a defect: on to the next keyword that begins a line, at or after the token that failed
+   * (a statement missing its ";" ends where the next one begins). SG_ lines are part of the
+   * message before them, so they are passed over too.
+   */
+  private resync(start: number): void {
+    let i = Math.max(this.failAt, start + 1);
+    for (;;) {
+      const t = this.tokens[Math.min(i, this.tokens.length - 1)];
+      if (t.kind === T.Eof || (t.first && t.keyword && t.text !== 'SG_')) break;
+      i++;
+    }
+    this.p = Math.min(i, this.tokens.length - 1);
+  }
+
+  private statement(t: Token): void {
+    if (t.kind !== T.Word || !t.keyword) {
+      this.fail(t, 'a DBC keyword (VERSION, BU_, BO_, CM_, BA_, VAL_, ...)', 'statement');
+    }
+    if (SKIPPED_KEYWORDS.has(t.text)) {
+      this.skipStatement();
+      return;
+    }
+    switch (t.text) {
+      case 'VERSION':
+        this.next();
+        {
+          const v = this.str('VERSION');
+          if (this.version === null) this.version = v;
+        }
+        break;
+      case 'NS_':
+        this.parseNs();
+        break;
+      case 'BS_':
+        this.parseBs();
+        break;
+      case 'BU_':
+        this.parseBu();
+        break;
+      case 'VAL_TABLE_':
+        this.parseValTable();
+        break;
+      case 'BO_':
+        this.parseMessage();
+        break;
+      case 'BO_TX_BU_':
+        this.parseSenders();
+        break;
+      case 'CM_':
+        this.parseComment();
+        break;
+      case 'BA_DEF_':
+        this.parseAttrDef(false);
+        break;
+      case 'BA_DEF_REL_':
+        this.parseAttrDef(true);
+        break;
+      case 'BA_DEF_DEF_':
+      case 'BA_DEF_DEF_REL_':
+        this.parseAttrDefault();
+        break;
+      case 'BA_':
+        this.parseAttr();
+        break;
+      case 'BA_REL_':
+        this.parseAttrRel();
+        break;
+      case 'VAL_':
+        this.parseChoices();
+        break;
+      case 'SIG_VALTYPE_':
+        this.parseValType();
+        break;
+      case 'SG_MUL_VAL_':
+        this.parseMuxValues();
+        break;
+      case 'SIG_GROUP_':
+        this.parseSignalGroup();
+        break;
+      case 'EV_':
+        this.parseEnvVar();
+        break;
+      case 'SG_':
+        this.fail(t, 'BO_ before its signals', 'SG_ outside a message');
+        break;
+      default:
+        this.fail(t, 'a supported DBC statement', 'statement');
     }
   }
 
@@ -421,7 +496,7 @@ class Parser {
     const kw = this.next();
     for (;;) {
       const t = this.next();
-      if (t.kind === T.Eof) this.fail(t, `";" ending ${kw.text}`, kw.text);
+      if (t.kind === T.Eof || (t.first && t.keyword)) this.fail(t, `";" ending ${kw.text}`, kw.text);
       if (t.kind === T.Punct && t.text === ';') break;
     }
     this.skipped.push({ keyword: kw.text, source: this.pos(kw) });
@@ -484,8 +559,11 @@ class Parser {
   private parseMessage(): void {
     const kw = this.next();
     const ctx = 'BO_';
+    this.current = { dbcId: null, name: null, pos: this.pos(kw) };
     const dbcId = this.msgId(ctx);
+    this.current.dbcId = dbcId;
     const name = this.word(`BO_ ${dbcId}`, 'a message name');
+    this.current.name = name;
     this.punct(':', `BO_ ${dbcId} ${name}`);
     const lenTok = this.next();
     if (lenTok.kind !== T.Num || !/^\d+$/.test(lenTok.text) || Number(lenTok.text) > 64) {
@@ -502,11 +580,9 @@ class Parser {
     const name = this.word(`SG_ in BO_ ${msg.name}`, 'a signal name');
     const ctx = `SG_ ${name}`;
     let mux: string | null = null;
-    if (this.peek().kind === T.Word && !this.peek().keyword) {
-      const m = this.next();
-      if (!/^(M|m\d+M?)$/.test(m.text)) this.fail(m, 'a multiplex indicator (M, mN or mNM) or ":"', ctx);
-      mux = m.text;
-    }
+    // Any word here is a multiplex indicator to cantools (M, mN, mNM, or a quirk like a bare m,
+    // judged once the message is complete).
+    if (this.peek().kind === T.Word && !this.peek().keyword) mux = this.next().text;
     this.punct(':', ctx);
     const start = this.int(ctx, 'the start bit');
     this.punct('|', ctx);
@@ -811,17 +887,66 @@ function attrTokenValue(def: AttributeDefinition | undefined, v: Token): Attribu
   }
 }
 
-/** Parses DBC text. `file` is only used in error messages and source positions. */
+/** cantools's VFrameFormat labels, for files that define the attribute as INT. */
+const VFRAMEFORMAT_LABELS = [
+  'StandardCAN', 'ExtendedCAN', 'reserved', 'J1939PG', 'reserved', 'reserved', 'reserved', 'reserved',
+  'reserved', 'reserved', 'reserved', 'reserved', 'reserved', 'reserved', 'StandardCAN_FD', 'ExtendedCAN_FD',
+];
+
+/** Why a signal cannot be decoded from its message, or null. */
+function signalDefect(m: DbcMessage, s: DbcSignal): string | null {
+  if (s.length > 64) return `signal ${s.name} has ${s.length} bits; vil decodes signals of 1..64 bits`;
+  if (s.valueType === 'float32' && s.length !== 32) return `signal ${s.name} is a float (SIG_VALTYPE_ 1) of ${s.length} bits, not 32`;
+  if (s.valueType === 'float64' && s.length !== 64) return `signal ${s.name} is a double (SIG_VALTYPE_ 2) of ${s.length} bits, not 64`;
+  const need = bytesNeeded(signalSegments(s.byteOrder, s.start, s.length));
+  if (need > m.length) {
+    return `signal ${s.name} (start ${s.start}, ${s.length} bits, ${s.byteOrder}) needs ${need} bytes but the message is ${m.length} bytes long`;
+  }
+  return null;
+}
+
+/** The text after "file:line:column: " of a DbcParseError, first line only. */
+function problemText(e: DbcParseError): string {
+  const m = e.message.split('\n')[0];
+  const prefix = `${e.file}:${e.line}:${e.column}: `;
+  return m.startsWith(prefix) ? m.slice(prefix.length) : m;
+}
+
+/**
+ * Parses DBC text. `file` is only used in warnings and source positions. Defects leave the
+ * statement or message out (see `warnings` and `dropped`); throws DbcParseError only when no
+ * statement of the text can be read (not a DBC file).
+ */
 export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
   // Line endings as Python's universal newlines (what cantools reads): CRLF and CR become LF, so
   // multi-line comments read the same whichever tool wrote the file.
   const src = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
-  const parser = new Parser(tokenize(src, file), file, src);
+  const parser = new Parser(tokenize(src), file, src);
   parser.parse();
+  if (parser.statements === 0 && parser.problems.length > 0) throw parser.problems[0].error;
   const warnings: DbcWarning[] = [];
   const warn = (message: string, source: SourcePos): void => {
     warnings.push({ message, source });
   };
+  const dropped: DroppedMessage[] = [];
+  /** DBC ids of messages left out: statements about them are not warned about again. */
+  const droppedIds = new Set<number>();
+  const drop = (dbcId: number | null, name: string | null, reason: string, source: SourcePos, column?: number): void => {
+    const extended = dbcId !== null && dbcId >= 0x80000000;
+    const id = dbcId === null ? null : extended ? dbcId - 0x80000000 : dbcId;
+    if (dbcId !== null) droppedIds.add(dbcId);
+    dropped.push({ name, id, extended, reason, source });
+    const what = name ?? (id !== null ? `0x${id.toString(16)}` : '(unreadable)');
+    warnings.push({ message: `message ${what} left out: ${reason}`, source, ...(column !== undefined ? { column } : {}), leftOut: 'message' });
+  };
+  const unknownMessage = (dbcId: number): boolean => !droppedIds.has(dbcId);
+
+  for (const pr of parser.problems) {
+    const e = pr.error;
+    const source = { file, line: e.line };
+    if (pr.message) drop(pr.message.dbcId, pr.message.name, problemText(e), source, e.column);
+    else warnings.push({ message: `${pr.keyword || 'statement'} left out: ${problemText(e)}`, source, column: e.column, leftOut: 'statement' });
+  }
 
   // Attribute definitions and defaults.
   const defs: Record<string, AttributeDefinition> = {};
@@ -836,7 +961,7 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     d.default = d.type === 'ENUM' || d.type === 'STRING' ? value.text : attrTokenValue(d, value);
   }
 
-  // Messages.
+  // Messages. An id used twice: the later message takes it, as in cantools's frame-id lookup.
   const messages: DbcMessage[] = [];
   const byDbcId = new Map<number, DbcMessage>();
   const rawById = new Map<number, RawMessage>();
@@ -844,27 +969,31 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     if (rm.name === 'VECTOR__INDEPENDENT_SIG_MSG') {
       // Holder for signals not assigned to a message (CANdb++); cantools discards it too.
       parser.skipped.push({ keyword: 'BO_ VECTOR__INDEPENDENT_SIG_MSG', source: rm.pos });
+      droppedIds.add(rm.dbcId); // its comments and attributes go with it, silently
       continue;
-    }
-    const prior = byDbcId.get(rm.dbcId);
-    if (prior) {
-      throw new DbcParseError(file, rm.pos.line, 1, 'a unique message id', `BO_ ${rm.dbcId} ${rm.name}: id already used by ${prior.name} (line ${prior.source.line})`);
     }
     const extended = rm.dbcId >= 0x80000000;
     const id = extended ? rm.dbcId - 0x80000000 : rm.dbcId;
     if (extended ? id > 0x1fffffff : id > 0x7ff) {
-      throw new DbcParseError(
-        file,
-        rm.pos.line,
-        1,
-        extended ? 'a 29-bit extended id' : 'an 11-bit standard id (or bit 31 set for extended)',
-        `BO_ ${rm.dbcId} ${rm.name}: id 0x${id.toString(16)} does not fit in ${extended ? 29 : 11} bits`,
-      );
+      drop(rm.dbcId, rm.name, `id ${rm.dbcId} (0x${id.toString(16)}) does not fit in ${extended ? 29 : 11} bits${extended ? '' : ' (an extended id has bit 31 set: id + 2147483648)'}`, rm.pos);
+      continue;
     }
-    const names = new Set<string>();
+    const names = new Map<string, number>();
+    let twice: RawSignal | null = null;
     for (const s of rm.signals) {
-      if (names.has(s.name)) throw new DbcParseError(file, s.pos.line, 1, 'a unique signal name', `SG_ ${s.name}: defined twice in message ${rm.name}`);
-      names.add(s.name);
+      if (names.has(s.name)) twice ??= s;
+      else names.set(s.name, s.pos.line);
+    }
+    if (twice) {
+      drop(rm.dbcId, rm.name, `signal ${twice.name} is defined twice (lines ${names.get(twice.name)} and ${twice.pos.line})`, twice.pos);
+      continue;
+    }
+    const prior = byDbcId.get(rm.dbcId);
+    if (prior) {
+      messages.splice(messages.indexOf(prior), 1);
+      drop(null, prior.name, `its id ${rm.dbcId} is used again by ${rm.name} (line ${rm.pos.line}), which takes it (as in cantools)`, prior.source);
+      dropped[dropped.length - 1].id = id;
+      dropped[dropped.length - 1].extended = extended;
     }
     const m: DbcMessage = {
       id,
@@ -874,6 +1003,7 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
       senders: rm.sender === 'Vector__XXX' ? [] : [rm.sender],
       comment: null,
       fd: false,
+      j1939: false,
       brs: null,
       cycleTimeMs: null,
       sendType: null,
@@ -891,7 +1021,7 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
   const muxValues = new Map<number, Map<string, Map<string, number[]>>>();
   for (const mv of parser.muxValues) {
     if (!rawById.has(mv.dbcId)) {
-      warn(`SG_MUL_VAL_ for unknown message ${mv.dbcId}`, mv.pos);
+      if (unknownMessage(mv.dbcId)) warn(`SG_MUL_VAL_ for unknown message ${mv.dbcId}`, mv.pos);
       continue;
     }
     let perMsg = muxValues.get(mv.dbcId);
@@ -903,6 +1033,9 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
 
   // Signals, multiplexing as cantools: one "M" → simple multiplexing (mN gives the id, SG_MUL_VAL_
   // adds ids); several "M" → extended multiplexing, where SG_MUL_VAL_ alone says which switch and ids.
+  // Any indicator ending in M is a switch; with a simple switch every other indicator must carry
+  // its id (cantools reads the digits after the first character and refuses the file otherwise;
+  // vil leaves that message out).
   const sigByKey = new Map<string, DbcSignal>();
   for (const [dbcId, m] of byDbcId) {
     const rm = rawById.get(dbcId)!;
@@ -914,6 +1047,16 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
           muxSwitch = null;
           break;
         }
+      }
+    }
+    if (muxSwitch !== null) {
+      const bad = rm.signals.find((s) => s.mux !== null && !s.mux.endsWith('M') && !/^[A-Za-z_]\d+$/.test(s.mux));
+      if (bad) {
+        drop(dbcId, m.name, `signal ${bad.name} is marked "${bad.mux}" without a multiplexer value in a message multiplexed by ${muxSwitch} (write m<value>, e.g. m0)`, bad.pos);
+        messages.splice(messages.indexOf(m), 1);
+        byDbcId.delete(dbcId);
+        rawById.delete(dbcId);
+        continue;
       }
     }
     const perMsg = muxValues.get(dbcId);
@@ -976,7 +1119,7 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
   for (const s of parser.senders) {
     const m = byDbcId.get(s.dbcId);
     if (!m) {
-      warn(`BO_TX_BU_ for unknown message ${s.dbcId}`, s.pos);
+      if (unknownMessage(s.dbcId)) warn(`BO_TX_BU_ for unknown message ${s.dbcId}`, s.pos);
       continue;
     }
     for (const n of s.nodes) if (n !== 'Vector__XXX' && !m.senders.includes(n)) m.senders.push(n);
@@ -991,11 +1134,11 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     else if (c.kind === 'BO_') {
       const m = byDbcId.get(c.id!);
       if (m) m.comment = c.text;
-      else warn(`CM_ BO_ for unknown message ${c.id}`, c.pos);
+      else if (unknownMessage(c.id!)) warn(`CM_ BO_ for unknown message ${c.id}`, c.pos);
     } else if (c.kind === 'SG_') {
       const s = signalOf(c.id!, c.name!);
       if (s) s.comment = c.text;
-      else warn(`CM_ SG_ for unknown signal ${c.id} ${c.name}`, c.pos);
+      else if (unknownMessage(c.id!)) warn(`CM_ SG_ for unknown signal ${c.id} ${c.name}`, c.pos);
     } else if (c.kind === 'BU_') nodeComments.set(c.name!, c.text);
     else evComments.set(c.name!, c.text);
   }
@@ -1003,6 +1146,8 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
   // Attributes.
   const dbAttributes: Record<string, AttributeValue> = {};
   const nodeAttributes = new Map<string, Record<string, AttributeValue>>();
+  /** SystemMessageLongSymbol by DBC id, also of messages left out (their warnings use it). */
+  const messageLongNames = new Map<number, string>();
   for (const a of parser.attrs) {
     const def = defs[a.name];
     if (!def) warn(`BA_ "${a.name}" has no BA_DEF_`, a.pos);
@@ -1010,13 +1155,14 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     const t = a.target;
     if (t.kind === 'db') dbAttributes[a.name] = value;
     else if (t.kind === 'BO_') {
+      if (a.name === 'SystemMessageLongSymbol' && typeof value === 'string' && value !== '') messageLongNames.set(t.id, value);
       const m = byDbcId.get(t.id);
       if (m) m.attributes[a.name] = value;
-      else warn(`BA_ "${a.name}" for unknown message ${t.id}`, a.pos);
+      else if (unknownMessage(t.id)) warn(`BA_ "${a.name}" for unknown message ${t.id}`, a.pos);
     } else if (t.kind === 'SG_') {
       const s = signalOf(t.id, t.signal);
       if (s) s.attributes[a.name] = value;
-      else warn(`BA_ "${a.name}" for unknown signal ${t.id} ${t.signal}`, a.pos);
+      else if (unknownMessage(t.id)) warn(`BA_ "${a.name}" for unknown signal ${t.id} ${t.signal}`, a.pos);
     } else if (t.kind === 'BU_') {
       let rec = nodeAttributes.get(t.node);
       if (!rec) nodeAttributes.set(t.node, (rec = {}));
@@ -1036,31 +1182,26 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     }
     const s = signalOf(c.dbcId, c.name);
     if (s) s.choices = c.choices;
-    else warn(`VAL_ for unknown signal ${c.dbcId} ${c.name}`, c.pos);
+    else if (unknownMessage(c.dbcId)) warn(`VAL_ for unknown signal ${c.dbcId} ${c.name}`, c.pos);
   }
   for (const ev of envVars) ev.comment = evComments.get(ev.name) ?? null;
 
-  // Value types (IEEE float/double).
+  // Value types (IEEE float/double); a length that does not match leaves the message out below.
   for (const v of parser.valTypes) {
     const s = signalOf(v.dbcId, v.signal);
     if (!s) {
-      warn(`SIG_VALTYPE_ for unknown signal ${v.dbcId} ${v.signal}`, v.pos);
+      if (unknownMessage(v.dbcId)) warn(`SIG_VALTYPE_ for unknown signal ${v.dbcId} ${v.signal}`, v.pos);
       continue;
     }
-    const vt: ValueType = v.type === 1 ? 'float32' : v.type === 2 ? 'float64' : 'integer';
-    const need = vt === 'float32' ? 32 : vt === 'float64' ? 64 : 0;
-    if (need && s.length !== need) {
-      throw new DbcParseError(file, v.pos.line, 1, `a ${need}-bit signal for value type ${v.type}`, `SIG_VALTYPE_ ${v.dbcId} ${v.signal}: value type ${v.type} (${vt}) needs ${need} bits, the signal has ${s.length}`);
-    }
     if (v.type === 3) warn(`SIG_VALTYPE_ ${v.dbcId} ${v.signal} : 3 is not a defined value type (read as integer)`, v.pos);
-    s.valueType = vt;
+    s.valueType = v.type === 1 ? 'float32' : v.type === 2 ? 'float64' : 'integer';
   }
 
   // Signal groups.
   for (const g of parser.groups) {
     const m = byDbcId.get(g.dbcId);
     if (m) m.signalGroups.push(g.group);
-    else warn(`SIG_GROUP_ for unknown message ${g.dbcId}`, g.pos);
+    else if (unknownMessage(g.dbcId)) warn(`SIG_GROUP_ for unknown message ${g.dbcId}`, g.pos);
   }
 
   // Per-message attributes cantools interprets.
@@ -1070,8 +1211,10 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     return defs[name]?.default ?? null;
   };
   for (const m of messages) {
-    const frameFormat = labelOf(m, 'VFrameFormat');
+    let frameFormat = labelOf(m, 'VFrameFormat');
+    if (typeof frameFormat === 'number') frameFormat = VFRAMEFORMAT_LABELS[frameFormat] ?? null;
     m.fd = typeof frameFormat === 'string' && frameFormat.endsWith('CAN_FD');
+    m.j1939 = frameFormat === 'J1939PG';
     const brs = defs.CANFD_BRS ? labelOf(m, 'CANFD_BRS') : null;
     m.brs = brs === null ? null : String(brs) === '1';
     if (defs.GenMsgCycleTime) {
@@ -1084,12 +1227,73 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     }
   }
 
-  const nodes: DbcNode[] = parser.nodes.map((name) => ({
-    name,
-    comment: nodeComments.get(name) ?? null,
-    attributes: nodeAttributes.get(name) ?? {},
-  }));
+  // Messages with a signal that cannot be decoded are left out (cantools refuses such files).
+  for (const m of [...messages]) {
+    for (const s of m.signals) {
+      const defect = signalDefect(m, s);
+      if (defect === null) continue;
+      const dbcId = m.extended ? m.id + 0x80000000 : m.id;
+      drop(dbcId, m.name, defect, s.source);
+      messages.splice(messages.indexOf(m), 1);
+      byDbcId.delete(dbcId);
+      break;
+    }
+  }
 
+  // Long names, as cantools names things: the attribute's value replaces the short name.
+  const longName = (attrs: Record<string, AttributeValue> | undefined, key: string): string | null => {
+    const v = attrs?.[key];
+    return typeof v === 'string' && v !== '' ? v : null;
+  };
+  const nodeName = (short: string): string => longName(nodeAttributes.get(short), 'SystemNodeLongSymbol') ?? short;
+  for (const m of messages) {
+    const long = longName(m.attributes, 'SystemMessageLongSymbol');
+    if (long !== null && long !== m.name) {
+      m.shortName = m.name;
+      m.name = long;
+    }
+    const renamed = new Map<string, string>();
+    for (const s of m.signals) {
+      const sl = longName(s.attributes, 'SystemSignalLongSymbol');
+      if (sl !== null && sl !== s.name) {
+        renamed.set(s.name, sl);
+        s.shortName = s.name;
+        s.name = sl;
+      }
+      s.receivers = s.receivers.map(nodeName);
+    }
+    if (renamed.size) {
+      for (const s of m.signals) if (s.multiplexerSignal !== null) s.multiplexerSignal = renamed.get(s.multiplexerSignal) ?? s.multiplexerSignal;
+      for (const g of m.signalGroups) g.signals = g.signals.map((n) => renamed.get(n) ?? n);
+    }
+    m.senders = m.senders.map(nodeName);
+  }
+  for (const d of dropped) {
+    if (d.id === null || d.name === null) continue;
+    const long = messageLongNames.get(d.extended ? d.id + 0x80000000 : d.id);
+    if (long !== undefined && long !== d.name) {
+      d.shortName = d.name;
+      d.name = long;
+    }
+  }
+  const seenNames = new Map<string, DbcMessage>();
+  for (const m of messages) {
+    const other = seenNames.get(m.name);
+    if (other) warn(`message name ${m.name} is used by ids 0x${other.id.toString(16)} (line ${other.source.line}) and 0x${m.id.toString(16)}; by name, the later one is found`, m.source);
+    seenNames.set(m.name, m);
+  }
+
+  const nodes: DbcNode[] = parser.nodes.map((name) => {
+    const long = nodeName(name);
+    return {
+      name: long,
+      ...(long !== name ? { shortName: name } : {}),
+      comment: nodeComments.get(name) ?? null,
+      attributes: nodeAttributes.get(name) ?? {},
+    };
+  });
+
+  warnings.sort((a, b) => a.source.line - b.source.line);
   return {
     file,
     version: parser.version,
@@ -1102,5 +1306,6 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     environmentVariables: envVars,
     skipped: parser.skipped,
     warnings,
+    dropped,
   };
 }

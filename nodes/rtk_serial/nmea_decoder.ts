@@ -51,6 +51,9 @@
 // without course (receivers leave the course empty when stationary): x = y = 0 with variance
 // v²/2 + velocityStddev² per axis (direction unknown, magnitude v).
 //
+// Satellites in view: GSV groups (one per talker and NMEA 4.10 signal) are assembled and handed to
+// the sink's optional `satellites` when complete (see nmea_gsv.ts); they do not end or start epochs.
+//
 // Heading: HDT (and THS, mode not V) true heading, clockwise from north → ENU yaw = π/2 − heading,
 // quaternion about z. Empty or invalid → nothing published (counted emptyHeading).
 //
@@ -81,6 +84,9 @@ import {
   type TwistWithCovarianceStampedMsg,
 } from '../runtime/msg_types.js';
 import { NmeaFields, civilToDays } from './nmea_fields.js';
+import { GsvAssembler, type SatellitesInView } from './nmea_gsv.js';
+
+export type { SatellitesInView } from './nmea_gsv.js';
 
 /** Default UERE [m] by GGA quality 0…9; NaN: no approximated covariance for that quality. */
 export const DEFAULT_UERE_M: readonly number[] = [
@@ -131,6 +137,8 @@ export interface NmeaSink {
   velocity(m: TwistWithCovarianceStampedMsg): void;
   heading(m: QuaternionStampedMsg): void;
   status(m: GnssStatusMsg): void;
+  /** A complete GSV group; the view is reused: valid during the call only. */
+  satellites?(v: SatellitesInView): void;
 }
 
 export interface NmeaDecoderCounters {
@@ -140,10 +148,14 @@ export interface NmeaDecoderCounters {
   velocities: number;
   headings: number;
   statuses: number;
-  /** Standard sentences vil does not decode (GSV, TXT, ...). */
+  /** Standard sentences vil does not decode (TXT, ...). */
   unsupported: number;
   /** $P... manufacturer sentences. */
   proprietary: number;
+  /** Complete GSV groups (satellites in view of one talker and signal). */
+  satelliteGroups: number;
+  /** GSV groups dropped for a missing, repeated or out-of-order sentence. */
+  incompleteSatelliteGroups: number;
   /** Sentences with a field that is present but invalid (the rest of the sentence is used if possible). */
   malformed: number;
   /** GGA/GNS without a position: no NavSatFix. */
@@ -197,6 +209,7 @@ const T_ZDA = typeKey('ZDA');
 const T_GLL = typeKey('GLL');
 const T_GBS = typeKey('GBS');
 const T_GRS = typeKey('GRS');
+const T_GSV = typeKey('GSV');
 
 const GPS = NavSatStatus.SERVICE_GPS;
 const GLONASS = NavSatStatus.SERVICE_GLONASS;
@@ -273,6 +286,8 @@ export class NmeaDecoder {
     statuses: 0,
     unsupported: 0,
     proprietary: 0,
+    satelliteGroups: 0,
+    incompleteSatelliteGroups: 0,
     malformed: 0,
     emptyFix: 0,
     emptyVelocity: 0,
@@ -288,6 +303,7 @@ export class NmeaDecoder {
   };
 
   private readonly f = new NmeaFields();
+  private readonly gsvGroups = new GsvAssembler();
   private readonly frameId: string;
   private readonly gnssStamps: boolean;
   private readonly uere: Float64Array;
@@ -419,6 +435,10 @@ export class NmeaDecoder {
       case T_GLL:
         f.load(s);
         this.observeTime(f.timeOfDay(5));
+        break;
+      case T_GSV:
+        f.load(s);
+        this.gsv((c1 << 8) | s.charCodeAt(2));
         break;
       case T_GBS:
       case T_GRS:
@@ -589,6 +609,15 @@ export class NmeaDecoder {
     this.gsaHdop = this.float32(f.decimal(16));
     this.gsaVdop = this.float32(f.decimal(17));
     this.gsaSeq = this.epochSeq;
+  }
+
+  private gsv(talker: number): void {
+    const groups = this.gsvGroups;
+    const done = groups.push(this.f, talker);
+    this.counters.incompleteSatelliteGroups = groups.incomplete;
+    if (!done) return;
+    this.counters.satelliteGroups++;
+    this.sink.satellites?.(groups.view);
   }
 
   private zda(): void {

@@ -5,6 +5,7 @@
 export class ConfigError extends Error {
   readonly source: string;
   readonly key: string;
+  readonly problem: string;
   readonly fix: string;
 
   constructor(args: { source: string; key: string; problem: string; fix: string }) {
@@ -12,6 +13,7 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.source = args.source;
     this.key = args.key;
+    this.problem = args.problem;
     this.fix = args.fix;
   }
 }

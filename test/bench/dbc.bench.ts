@@ -1,25 +1,47 @@
-// DBC decode throughput on a real powertrain database (commaai/opendbc
-// toyota_new_mc_pt_generated.dbc) with the frame mix a Toyota bus really carries: the chassis
-// messages at their usual rates (wheel speeds, steering angle and yaw at ~80 Hz, torque/EPS at
-// 50 Hz, speed, brake, gas, cruise at 33..40 Hz, engine rpm, gear at a few Hz). Frames are built
-// with the encoder from plausible, varying values (a drive at 30..70 km/h with steering).
-// Measured: id lookup + decodeInto into one database-wide Float64Array (no allocation), on one
-// core. Target: >= 2M frames/s.
-//   VIL_BENCH_SECONDS (default 2 per case)
-import { join, dirname } from 'node:path';
+// DBC decoding end to end: frame → message lookup by id → every signal's physical value under its
+// name, each value read back (for…in over the object) into a checksum (so nothing is optimised
+// away), on one core.
+// Inputs:
+// - Toyota: commaai/opendbc toyota_new_mc_pt_generated.dbc with the frame mix a Toyota powertrain bus
+//   carries (wheel speeds, steering, yaw at ~80 Hz, torque/EPS 50 Hz, speed, brake, gas, cruise
+//   33..40 Hz, rpm 20 Hz, gear 5 Hz): 60 s of traffic whose payloads vil's encoder builds from a
+//   plausible drive (no real Toyota recording is at hand);
+// - three real CANedge recordings (CSS-Electronics, test/fixtures/buslogs) with their DBCs: every
+//   data frame the DBC knows (J1939: by PGN), in recorded order.
+// Each input is decoded in passes for VIL_BENCH_SECONDS (default 2); figures are frames/s of wall
+// and of CPU time (process.cpuUsage) for:
+//   decodeValues, new object    a fresh {signal: value} object per frame (what cantools returns)
+//   decodeValues, reused object one object per message, overwritten (allocation-free)
+//   DecodedSignals              the message can_bridge publishes: values of the bus array plus labels
+//   decode()                    the convenience {signals, labels} of active signals (allocates two objects)
+//   decodeInto (best case)      values into one shared Float64Array, nothing read back
+// Reference: cantools (Python) `db.decode_message(id, data, decode_choices=False)` on the same
+// frames, each value read (sum of the dict's values), timed with time.perf_counter and
+// time.process_time, when `python3 -c 'import cantools'` works with VIL_BENCH_PYTHON (default
+// python3) and VIL_BENCH_PYTHONPATH; its checksum must equal vil's.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDbcFile } from '../../nodes/dbc/load.js';
-import type { CanDatabase, EncodeValue } from '../../nodes/dbc/codec.js';
-
-// Compiled to dist/test/bench/; the fixtures stay in the source tree.
-const here = dirname(fileURLToPath(import.meta.url));
-const root = here.includes(`${join('dist', 'test')}`) ? join(here, '../../..') : join(here, '../..');
-const DBC = join(root, 'test/fixtures/dbc/toyota_new_mc_pt_generated.dbc');
+import { parseCandumpLine } from '../../nodes/buslog/candump.js';
+import type { CanDatabase, EncodeValue, MessageCodec, SignalValues } from '../../nodes/dbc/codec.js';
+import { DecodedSignalsWriter } from '../../nodes/can_bridge/decoded_signals.js';
+import { BENCH_SECONDS, findFixture, n, rates, timePasses } from './timing.js';
 
 interface Frame {
   id: number;
   extended: boolean;
   data: Uint8Array;
+}
+
+interface Input {
+  name: string;
+  dbcPath: string;
+  db: CanDatabase;
+  frames: Frame[];
+  what: string;
 }
 
 /** Message name, rate in Hz, values at drive time t (s). */
@@ -41,78 +63,231 @@ const MIX: [string, number, (t: number) => Record<string, EncodeValue>][] = [
   ['GEAR_PACKET', 5, () => ({ SPORT_ON: 0, GEAR: 'D', SPORT_GEAR_ON: 'off', SPORT_GEAR: 0, ECON_ON: 0, B_GEAR_ENGAGED: 0, DRIVE_ENGAGED: 1 })],
 ];
 
-/** One second of bus traffic after another, interleaved by time, until `count` frames. */
-function buildFrames(db: CanDatabase, count: number): Frame[] {
+/** `seconds` of bus traffic, interleaved by time. */
+function toyota(seconds: number): Input {
+  const dbcPath = findFixture('test/fixtures/dbc/toyota_new_mc_pt_generated.dbc');
+  const db = loadDbcFile(dbcPath);
   const events: { t: number; name: string; values: (t: number) => Record<string, EncodeValue> }[] = [];
-  const seconds = Math.ceil(count / MIX.reduce((n, m) => n + m[1], 0)) + 1;
   for (const [name, hz, values] of MIX) for (let k = 0; k < seconds * hz; k++) events.push({ t: k / hz + name.length * 1e-4, name, values });
   events.sort((a, b) => a.t - b.t);
-  return events.slice(0, count).map((e) => {
+  const frames = events.map((e) => {
     const codec = db.byName(e.name);
     if (!codec) throw new Error(`no message ${e.name} in the DBC`);
     return { id: codec.id, extended: codec.extended, data: codec.encode(e.values(e.t), { strict: false }) };
   });
+  return { name: 'Toyota', dbcPath, db, frames, what: `toyota_new_mc_pt_generated.dbc, ${seconds} s of a ${MIX.length}-message powertrain mix (payloads encoded from a plausible drive)` };
 }
 
-function measure(db: CanDatabase, frames: Frame[], seconds: number, interpreted: boolean): { rate: number; signals: number } {
-  const out = new Float64Array(db.signalCount);
-  let signals = 0;
-  for (const f of frames) signals += db.lookup(f.id, f.extended)!.signalNames.length;
-  let sink = 0;
-  const pass = (): void => {
+/** Every data frame of a recording that the DBC decodes, in recorded order. */
+function recording(name: string, candump: string, dbc: string): Input {
+  const dbcPath = findFixture(`test/fixtures/buslogs/dbc/${dbc}`);
+  const db = loadDbcFile(dbcPath);
+  const frames: Frame[] = [];
+  let total = 0;
+  for (const line of readFileSync(findFixture(`test/fixtures/buslogs/mf4/${candump}`), 'latin1').split('\n')) {
+    const f = line ? parseCandumpLine(line) : null;
+    if (!f) continue;
+    total++;
+    if (f.error || f.rtr || f.fd) continue;
+    const c = db.lookup(f.id, f.extended);
+    if (c && f.data.length >= c.length) frames.push({ id: f.id, extended: f.extended, data: f.data });
+  }
+  return { name, dbcPath, db, frames, what: `${candump.replace('.candump', '')} with ${dbc}: ${frames.length} of its ${total} frames (those the DBC decodes)` };
+}
+
+interface Figures {
+  line: string;
+  checksum: number;
+}
+
+/** Sum of a value, NaN (inactive) counting 0: the same rule as the Python side. */
+function measure(inp: Input, label: string, decodePass: () => number): Figures {
+  let checksum = 0;
+  const r = timePasses(() => {
+    checksum = decodePass();
+  }, BENCH_SECONDS, 20);
+  return { line: `  vil ${label}: ${rates(r.passes * inp.frames.length, r, 'frames')}`, checksum };
+}
+
+function codecsOf(inp: Input): MessageCodec[] {
+  return inp.frames.map((f) => inp.db.lookup(f.id, f.extended)!);
+}
+
+function vilFigures(inp: Input): { lines: string[]; checksum: number } {
+  const { db, frames } = inp;
+  const lines: string[] = [];
+  // The end-to-end figure: a new object per frame, as a caller that keeps them gets.
+  const fresh = measure(inp, 'decodeValues, new {signal: value} object per frame, every value read (for…in)', () => {
+    let sum = 0;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i];
       const c = db.lookup(f.id, f.extended)!;
-      sink += interpreted ? c.decodeIntoInterpreted(f.data, out, c.base) : c.decodeInto(f.data, out, c.base);
+      const v = c.decodeValues(f.data);
+      for (const name in v) {
+        const x = v[name];
+        if (x === x) sum += x;
+      }
     }
-  };
-  for (let i = 0; i < 200; i++) pass(); // JIT warm-up
-  const start = process.hrtime.bigint();
-  const budget = BigInt(Math.round(seconds * 1e9));
-  let passes = 0;
-  let elapsed = 0n;
-  do {
-    for (let i = 0; i < 20; i++) pass();
-    passes += 20;
-    elapsed = process.hrtime.bigint() - start;
-  } while (elapsed < budget);
-  if (sink !== 0) throw new Error(`decode reported status ${sink}: the frame mix is not what the DBC expects`);
-  // The figures count only if the output is right: the shared array holds each message's last frame.
-  const last = new Map<string, Frame>();
-  for (const f of frames) last.set(`${f.extended}:${f.id}`, f);
-  for (const f of last.values()) {
-    const c = db.lookup(f.id, f.extended)!;
-    const want = c.decode(f.data).signals;
-    c.signalNames.forEach((name, i) => {
-      if (!Object.is(out[c.base + i], want[name])) throw new Error(`${c.name}.${name}: ${out[c.base + i]} != ${want[name]}`);
-    });
-  }
-  const s = Number(elapsed) / 1e9;
-  return { rate: (passes * frames.length) / s, signals: (passes * signals) / s };
+    return sum;
+  });
+  lines.push(fresh.line);
+  const reused = new Map<MessageCodec, SignalValues>();
+  for (const c of codecsOf(inp)) if (!reused.has(c)) reused.set(c, c.createValues());
+  // Per message its object: looked up like the codec (an array index for standard ids would do too).
+  const objects = db.messages.map((c) => reused.get(c) ?? c.createValues());
+  const indexOf = new Map(db.messages.map((c, i) => [c, i]));
+  const slot = codecsOf(inp).map((c) => indexOf.get(c)!);
+  const into = measure(inp, 'decodeValues into one reused object per message, every value read (for…in)', () => {
+    let sum = 0;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      const c = db.lookup(f.id, f.extended)!;
+      const v = c.decodeValues(f.data, objects[slot[i]]);
+      for (const name in v) {
+        const x = v[name];
+        if (x === x) sum += x;
+      }
+    }
+    return sum;
+  });
+  lines.push(into.line);
+  // can_bridge's generic output: decodeInto the bus array, then the message's labels.
+  const values = new Float64Array(db.signalCount);
+  const writers = db.messages.map((c) => new DecodedSignalsWriter(c, values, 'can0'));
+  const stamp = { sec: 1, nanosec: 0 };
+  const decoded = measure(inp, 'DecodedSignals message as can_bridge fills it (names, values, labels), values and labels read', () => {
+    let sum = 0;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      const c = db.lookup(f.id, f.extended)!;
+      c.decodeInto(f.data, values, c.base);
+      const m = writers[slot[i]].fill(stamp);
+      const vs = m.values;
+      for (let k = 0; k < vs.length; k++) {
+        const x = vs[k];
+        if (x === x) sum += x;
+        sum += m.labels[k].length;
+      }
+    }
+    return sum;
+  });
+  lines.push(decoded.line);
+  const convenience = measure(inp, 'decode() → {signals, labels} of the active signals, every value read', () => {
+    let sum = 0;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      const d = db.lookup(f.id, f.extended)!.decode(f.data);
+      for (const k in d.signals) {
+        const x = d.signals[k];
+        if (x === x) sum += x;
+      }
+    }
+    return sum;
+  });
+  lines.push(convenience.line);
+  const best = measure(inp, 'decodeInto one shared Float64Array, nothing read back (best case)', () => {
+    let st = 0;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      const c = db.lookup(f.id, f.extended)!;
+      st |= c.decodeInto(f.data, values, c.base);
+    }
+    return st;
+  });
+  lines.push(best.line);
+  if (into.checksum !== fresh.checksum || decoded.checksum < fresh.checksum) throw new Error(`${inp.name}: checksums differ between decode paths`);
+  return { lines, checksum: fresh.checksum };
+}
+
+// The reference, run as its own process: cantools as its users call it.
+const CANTOOLS_SCRIPT = `
+import sys, time, json
+import cantools
+dbc, frames_file, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+db = cantools.database.load_file(dbc, strict=False)
+frames = []
+for line in open(frames_file):
+    fid, ext, data = line.split()
+    frames.append((int(fid), ext == '1', bytes.fromhex(data)))
+decode = db.decode_message
+def one_pass():
+    s = 0.0
+    for fid, ext, data in frames:
+        for v in decode(fid, data, decode_choices=False, force_extended_id=ext).values():
+            if v == v:
+                s += v
+    return s
+for _ in range(3):
+    one_pass()
+passes = 0
+w0 = time.perf_counter(); c0 = time.process_time()
+while True:
+    checksum = one_pass()
+    passes += 1
+    w = time.perf_counter() - w0
+    if w >= seconds:
+        break
+c = time.process_time() - c0
+print(json.dumps({"frames": passes * len(frames), "wall": w, "cpu": c, "checksum": checksum, "version": getattr(cantools, '__version__', '(version unknown)')}))
+`;
+
+function cantoolsEnv(): { python: string; env: NodeJS.ProcessEnv } {
+  const python = process.env.VIL_BENCH_PYTHON ?? 'python3';
+  const env = { ...process.env };
+  if (process.env.VIL_BENCH_PYTHONPATH) env.PYTHONPATH = process.env.VIL_BENCH_PYTHONPATH;
+  return { python, env };
+}
+
+function cantoolsImportable(): string | undefined {
+  const { python, env } = cantoolsEnv();
+  const r = spawnSync(python, ['-c', 'import cantools; print(getattr(cantools, "__version__", "(version unknown)"))'], { env, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function cantoolsFigures(inp: Input, dir: string): { line: string; checksum: number } {
+  const { python, env } = cantoolsEnv();
+  const framesFile = join(dir, `${inp.name}.frames`);
+  // cantools finds a J1939 message by the DBC's id, not by PGN: give it that id.
+  writeFileSync(framesFile, inp.frames.map((f) => {
+    const c = inp.db.lookup(f.id, f.extended)!;
+    return `${c.id} ${c.extended ? 1 : 0} ${Buffer.from(f.data).toString('hex')}\n`;
+  }).join(''));
+  const r = spawnSync(python, ['-c', CANTOOLS_SCRIPT, inp.dbcPath, framesFile, String(BENCH_SECONDS)], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cantools failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { frames: number; wall: number; cpu: number; checksum: number; version: string };
+  return { line: `  cantools ${out.version} decode_message(id, data, decode_choices=False) → dict, every value read (reference): ${rates(out.frames, out, 'frames')}`, checksum: out.checksum };
 }
 
 export async function run(): Promise<void> {
-  const seconds = Number(process.env.VIL_BENCH_SECONDS ?? 2);
-  const db = loadDbcFile(DBC);
-  const frames = buildFrames(db, 4096);
-  const perFrame = frames.reduce((n, f) => n + db.lookup(f.id, f.extended)!.signalNames.length, 0) / frames.length;
-  console.log(`dbc mix: ${frames.length} frames of ${MIX.length} Toyota messages, ${perFrame.toFixed(1)} signals/frame on average`);
-  const fast = measure(db, frames, seconds, false);
-  console.log(`dbc decodeInto (generated), toyota mix: ${Math.round(fast.rate).toLocaleString('en')} frames/s (target >= 2,000,000)`);
-  console.log(`dbc decodeInto (generated), toyota mix: ${(1e9 / fast.rate).toFixed(1)} ns/frame`);
-  console.log(`dbc decodeInto (generated), toyota mix: ${Math.round(fast.signals).toLocaleString('en')} signals/s`);
-  const slow = measure(db, frames, seconds, true);
-  console.log(`dbc decodeInto (interpreted fallback), toyota mix: ${Math.round(slow.rate).toLocaleString('en')} frames/s`);
-  console.log(`dbc decodeInto (interpreted fallback), toyota mix: ${(1e9 / slow.rate).toFixed(1)} ns/frame`);
-  // The convenience decode (objects per frame) for the CLI and tests, for scale.
-  const t0 = process.hrtime.bigint();
-  let n = 0;
-  while (process.hrtime.bigint() - t0 < BigInt(Math.round(seconds * 1e9 / 2))) {
-    for (const f of frames) db.lookup(f.id, f.extended)!.decode(f.data);
-    n += frames.length;
+  const inputs = [
+    toyota(60),
+    recording('canmod-gps', 'css_2F6913DB_0004_00000001.MF4.candump', 'canmod-gps.dbc'),
+    recording('gnss', 'css_2F6913DB_1089_00000001.MF4.candump', 'gnss.dbc'),
+    recording('J1939', 'css_FCBF0606_3482_00000001.MF4.candump', 'CSS-Electronics-SAE-J1939-DEMO.dbc'),
+  ];
+  const cantools = cantoolsImportable();
+  const dir = mkdtempSync(join(tmpdir(), 'vil-bench-dbc-'));
+  try {
+    for (const inp of inputs) {
+      const perFrame = inp.frames.reduce((k, f) => k + inp.db.lookup(f.id, f.extended)!.signalNames.length, 0) / inp.frames.length;
+      console.log(`\n${inp.name}: ${inp.what}; ${n(inp.frames.length)} frames, ${perFrame.toFixed(1)} signals/frame`);
+      const vil = vilFigures(inp);
+      for (const l of vil.lines) console.log(l);
+      if (cantools) {
+        const ref = cantoolsFigures(inp, dir);
+        console.log(ref.line);
+        // Same values, same order of frames; the order of signals within a frame may differ: equal to rounding.
+        const agree = Math.abs(ref.checksum - vil.checksum) <= 1e-9 * Math.max(1, Math.abs(vil.checksum));
+        console.log(`  checksum over one pass: vil ${vil.checksum}, cantools ${ref.checksum}${agree ? ' (equal)' : ' — DIFFERENT'}`);
+        if (!agree) throw new Error(`${inp.name}: vil and cantools decoded different values`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const conv = n / (Number(process.hrtime.bigint() - t0) / 1e9);
-  console.log(`dbc decode() → {signals, labels} objects, toyota mix: ${Math.round(conv).toLocaleString('en')} frames/s`);
+  if (!cantools) console.log('\ncantools not importable: set VIL_BENCH_PYTHON / VIL_BENCH_PYTHONPATH so that `python3 -c "import cantools"` works (pip install cantools) to run the reference');
+  console.log('\nreproduce: npm run bench dbc   (VIL_BENCH_SECONDS sets the seconds per case, default 2)');
+  console.log('  with the reference: VIL_BENCH_PYTHON=/usr/bin/python3 VIL_BENCH_PYTHONPATH=<dir with cantools> npm run bench dbc');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await run();

@@ -136,12 +136,45 @@ describe('can_bridge configuration errors name file:line, key and fix', () => {
     expect(f.message).toContain('file not found: /etc/vil/no_such.dbc');
   });
 
-  it('a DBC that does not parse: its own file:line, and the config key that named it', () => {
+  it('a DBC with a broken message: an error only where the configuration uses it, naming the DBC line and why', () => {
     const dir = tempDir();
-    const bad = writeConfig(dir, 'VERSION ""\n\nBO_ 100 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|255] "" X\n SG_ broken\n', 'bad.dbc');
-    const e = refused(`buses:\n  can0: {dbc: ${bad}}\n`);
-    expect(e.source).toMatch(new RegExp(`^${bad}:[56]:\\d+$`));
-    expect(e.key).toBe(`${FILE}: buses.can0.dbc`);
+    const bad = writeConfig(dir, 'VERSION ""\n\nBO_ 100 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|255] "" X\n SG_ broken\nBO_ 101 Fine: 1 X\n SG_ F : 0|8@1+ (1,0) [0|255] "" X\nBO_ 102 Long: 2 X\n SG_ L : 12|8@1+ (1,0) [0|255] "" X\n', 'bad.dbc');
+    // Not used: the configuration loads, the other messages work.
+    const plan = parseBridgeConfig(`buses:\n  can0: {dbc: ${bad}}\ndecoded:\n  - {bus: can0, messages: [Fine]}\n`, FILE);
+    expect(plan.decoded[0].codecs.map((c) => c.name)).toEqual(['Fine']);
+    expect(plan.buses[0].db!.dropped.map((d) => d.name)).toEqual(['M', 'Long']);
+    // Used: refused at start, naming the config key, the DBC's line and the defect.
+    const e = refused(`buses:\n  can0: {dbc: ${bad}}\ndecoded:\n  - {bus: can0, messages: [Fine, M]}\n`);
+    expect(e.key).toBe('decoded[0].messages[1]');
+    expect(e.message).toContain(`message "M" of ${bad} is left out: SG_ broken: expected ":", found keyword BO_ (${bad}:6)`);
+    expect(e.message).toContain('Fix: correct the DBC at that line, or remove the message from this configuration');
+    const f = refused(`buses:\n  can0: {dbc: ${bad}}\nvehicle_state:\n  bus: can0\n  speed: {signal: Long.L, unit: km/h}\n`);
+    expect(f.key).toBe('vehicle_state.speed.signal');
+    expect(f.message).toContain(`message "Long" of ${bad} is left out: signal L (start 12, 8 bits, little_endian) needs 3 bytes but the message is 2 bytes long (${bad}:9)`);
+    const g = refused(`buses:\n  can0: {dbc: ${bad}}\ndecoded:\n  - {bus: can0, messages: [0x66]}\n`);
+    expect(g.message).toContain(`message 0x66 (Long) of ${bad} is left out`);
+  });
+
+  it('long names: the configuration may name messages and signals by the long or the 32-character name', () => {
+    const dir = tempDir();
+    const dbc = writeConfig(
+      dir,
+      'BO_ 100 Vehicle_speed_message_with_a_lo: 2 X\n SG_ Vehicle_speed_signal_with_a_lon : 0|16@1+ (0.01,0) [0|655.35] "km/h" X\n' +
+        'BA_DEF_ BO_ "SystemMessageLongSymbol" STRING ;\nBA_DEF_ SG_ "SystemSignalLongSymbol" STRING ;\n' +
+        'BA_ "SystemMessageLongSymbol" BO_ 100 "Vehicle_speed_message_with_a_long_name";\n' +
+        'BA_ "SystemSignalLongSymbol" SG_ 100 Vehicle_speed_signal_with_a_lon "Vehicle_speed_signal_with_a_long_name";\n',
+      'long.dbc',
+    );
+    for (const ref of [
+      'Vehicle_speed_message_with_a_long_name.Vehicle_speed_signal_with_a_long_name',
+      'Vehicle_speed_message_with_a_lo.Vehicle_speed_signal_with_a_lon',
+      'Vehicle_speed_message_with_a_lo.Vehicle_speed_signal_with_a_long_name',
+    ]) {
+      const plan = parseBridgeConfig(`buses:\n  can0: {dbc: ${dbc}}\ndecoded:\n  - {bus: can0, messages: [Vehicle_speed_message_with_a_lo]}\nvehicle_state:\n  bus: can0\n  speed: {signal: ${ref}}\n`, FILE);
+      expect(plan.vehicleState!.speed!.ref.codec.name).toBe('Vehicle_speed_message_with_a_long_name');
+      expect(plan.vehicleState!.speed!.ref.index).toBe(0);
+      expect(plan.decoded[0].codecs[0]).toBe(plan.vehicleState!.speed!.ref.codec);
+    }
   });
 
   it('node parameters: an unknown bus in interfaces, source candump without a log, a missing config file', async () => {

@@ -214,11 +214,19 @@ describe('files and destinations (the project\'s loaders, the system resolver)',
     expect(r.title).toContain(`${bo} messages, ${sg} signals`);
   });
 
-  it('a broken DBC and a missing DBC fail with a fix', async () => {
+  it('a DBC with a broken message warns naming the line; one with nothing readable and a missing DBC fail with a fix', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vil-doctor-dbc-'));
     try {
       const bad = join(dir, 'bad.dbc');
-      writeFileSync(bad, readFileSync(fx('motohawk.dbc'), 'utf8').replace(/^ SG_ (\w+) : /m, ' SG_ $1 :: '));
+      const text = readFileSync(fx('motohawk.dbc'), 'utf8');
+      writeFileSync(bad, text.replace(/^ SG_ (\w+) : /m, ' SG_ $1 :: '));
+      const line = text.split('\n').findIndex((l) => l.startsWith(' SG_ ')) + 1;
+      const signal = /^ SG_ (\w+) : /m.exec(text)![1];
+      const w = await checkDbc(target('dbc', bad));
+      expect(w.status).toBe('warn');
+      expect(w.title).toContain(`0 messages, 0 signals; 1 defect(s) left out: line ${line}: message ExampleMessage left out: SG_ ${signal}: expected the start bit, found ":"`);
+      expect(w.fix).toBeTruthy();
+      writeFileSync(bad, 'not a DBC\n');
       const r = await checkDbc(target('dbc', bad));
       expect(r.status).toBe('fail');
       expect(r.fix).toBeTruthy();

@@ -91,12 +91,26 @@ describe('vil decode can', () => {
     expect((await exec(['--dbc', dbc, '--bogus', log])).err).toContain('unknown option --bogus');
   });
 
-  it('a broken DBC exits 1 naming file, line and what was expected', async () => {
+  it('a DBC with a broken message: the warning once on stderr, the other messages decode', async () => {
     const bad = join(dir, 'bad.dbc');
-    writeFileSync(bad, 'VERSION ""\nBO_ 10 M 8 X\n');
+    writeFileSync(bad, 'VERSION ""\nBO_ 10 M 8 X\nBO_ 170 WHEEL_SPEEDS: 8 X\n SG_ FIRST : 0|8@1+ (1,0) [0|0] "" X\n');
+    const r = await exec(['--dbc', bad, log]);
+    expect(r.code).toBe(0);
+    expect(r.err.split('\n').filter((l) => l.includes('left out'))).toEqual([
+      `vil decode can: DBC ${bad}: 1 message left out:`,
+      `vil decode can:   ${bad}:2:10: message M left out: BO_ 10 M: expected ":", found number 8`,
+    ]);
+    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ id: 170, name: 'WHEEL_SPEEDS', signals: { FIRST: 0xad } });
+  });
+
+  it('a file with nothing readable as DBC exits 1 naming file, line and what was expected', async () => {
+    const bad = join(dir, 'notdbc.dbc');
+    writeFileSync(bad, '{"json": true}\n');
     const r = await exec(['--dbc', bad, log]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${bad}:2:10: BO_ 10 M: expected ":", found number 8`);
+    expect(r.err).toContain(`${bad}:1:1: statement: expected a DBC keyword`);
   });
 
   it('a missing log exits 1', async () => {

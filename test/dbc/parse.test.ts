@@ -2,13 +2,13 @@
 // exercises each statement; facts checked are what the files say (read by eye from the fixture)
 // or what cantools's tests assert about the same files.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DbcParseError, parseDbc } from '../../nodes/dbc/parse.js';
 import { decodeDbcBytes } from '../../nodes/dbc/text.js';
 import { compileDatabase } from '../../nodes/dbc/codec.js';
-import { loadDbcConfig, loadDbcFile, readDbcFile } from '../../nodes/dbc/load.js';
+import { formatDbcWarning, loadDbcConfig, loadDbcFile, readDbcFile } from '../../nodes/dbc/load.js';
 import { ConfigError } from '../../nodes/runtime/errors.js';
 import { DBC_FILES, dbcPath, load, model } from './helpers.js';
 
@@ -296,53 +296,114 @@ describe('every DBC statement', () => {
   });
 });
 
-describe('broken DBC text is an error naming file, line and what was expected', () => {
-  // Positions of the first five cases are the ones cantools's test_dbc_parse_error_messages
-  // reports for the same text ("Invalid syntax at line L, column C").
-  const cases: [string, string, number, number, RegExp][] = [
-    ['no statement', 'abc', 1, 1, /expected a DBC keyword/],
-    ['bad frame id', 'VERSION "1.0"\nBO_ dssd\n', 2, 5, /expected a message id/],
-    ['bad entry key', 'VERSION "1.0"\ndd\n', 2, 1, /expected a DBC keyword/],
-    ['missing colon in BO_', 'VERSION "1.0"\nBO_ 546 EMV_Stati 8 EMV_Statusmeldungen\n', 2, 19, /BO_ 546 EMV_Stati: expected ":"/],
-    ['missing frame id in CM_ BO_', 'CM_ BO_ "Foo.";', 1, 9, /expected a message id/],
-    ['byte order 2', 'BO_ 1 M: 8 X\r\n SG_ S : 0|8@2+ (1,0) [0|0] "" X\r\n', 2, 14, /SG_ S: expected byte order 0 \(Motorola\) or 1 \(Intel\)/],
-    ['missing sign', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1 (1,0) [0|0] "" X\n', 2, 16, /expected "\+" \(unsigned\) or "-" \(signed\)/],
-    ['unterminated string', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "unit X\n', 2, 29, /string opened here is never closed/],
-    ['VAL_ without ;', 'VAL_ 1 S 1 "a" 2 "b"\nBO_ 2 N: 8 X\n', 2, 1, /VAL_ 1 S: expected ";", found keyword BO_/],
-    ['message too long', 'BO_ 1 M: 65 X\n', 1, 10, /expected a message length in bytes \(0\.\.64\)/],
-    ['standard id > 11 bits', 'BO_ 4096 M: 8 X\n', 1, 1, /does not fit in 11 bits/],
-    ['duplicate id', 'BO_ 1 A: 8 X\nBO_ 1 B: 8 X\n', 2, 1, /id already used by A \(line 1\)/],
-    ['float of 16 bits', 'BO_ 1 M: 8 X\n SG_ S : 0|16@1+ (1,0) [0|0] "" X\nSIG_VALTYPE_ 1 S : 1;\n', 3, 1, /value type 1 \(float32\) needs 32 bits, the signal has 16/],
-    ['stray character', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n$\n', 3, 1, /unexpected character "\$"/],
-    ['SG_ without BO_', 'VERSION ""\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n', 2, 2, /SG_ outside a message/],
+describe('a defect leaves its statement or message out with a warning naming file, line and what was expected', () => {
+  // Every text starts with a good message (two lines), so positions are 2 lines below those of the
+  // defect alone; the first five are the positions cantools's test_dbc_parse_error_messages reports
+  // for the same text ("Invalid syntax at line L, column C"), where cantools refuses the whole file.
+  const GOOD = 'BO_ 100 Good: 1 X\n SG_ G : 0|8@1+ (1,0) [0|0] "" X\n';
+  type LeftOut = 'message' | 'statement';
+  const cases: [string, string, number, number | undefined, LeftOut, RegExp][] = [
+    ['bad frame id', 'VERSION "1.0"\nBO_ dssd\n', 2, 5, 'message', /^message \(unreadable\) left out: BO_: expected a message id/],
+    ['bad entry key', 'VERSION "1.0"\ndd\n', 2, 1, 'statement', /^statement left out: statement: expected a DBC keyword/],
+    ['missing colon in BO_', 'VERSION "1.0"\nBO_ 546 EMV_Stati 8 EMV_Statusmeldungen\n', 2, 19, 'message', /^message EMV_Stati left out: BO_ 546 EMV_Stati: expected ":"/],
+    ['missing frame id in CM_ BO_', 'CM_ BO_ "Foo.";', 1, 9, 'statement', /^CM_ left out: CM_ BO_: expected a message id/],
+    ['byte order 2', 'BO_ 1 M: 8 X\r\n SG_ S : 0|8@2+ (1,0) [0|0] "" X\r\n', 2, 14, 'message', /^message M left out: SG_ S: expected byte order 0 \(Motorola\) or 1 \(Intel\)/],
+    ['missing sign', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1 (1,0) [0|0] "" X\n', 2, 16, 'message', /expected "\+" \(unsigned\) or "-" \(signed\)/],
+    ['unterminated string', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "unit X\n', 2, 29, 'message', /^message M left out: SG_ S: expected the "unit", found a string that is never closed/],
+    ['VAL_ without ; before the next statement', 'VAL_ 100 G 1 "a" 2 "b"\nBO_ 2 N: 8 X\n', 2, 1, 'statement', /^VAL_ left out: VAL_ 100 G: expected ";", found keyword BO_/],
+    ['VAL_ without ; at the end of the file', 'VAL_ 100 G 1 "a" 2 "b"', 1, 23, 'statement', /^VAL_ left out: VAL_ 100 G: expected ";", found end of file/],
+    ['CM_ without ;', 'CM_ BO_ 100 "about Good"\nBO_ 2 N: 8 X\n', 2, 1, 'statement', /^CM_ left out: CM_: expected ";", found keyword BO_/],
+    ['message too long', 'BO_ 1 M: 65 X\n', 1, 10, 'message', /expected a message length in bytes \(0\.\.64\)/],
+    ['signal name starting with a digit', 'BO_ 1 M: 8 X\n SG_ 64_BIT : 0|8@1+ (1,0) [0|0] "" X\n', 2, 6, 'message', /^message M left out: SG_ in BO_ M: expected a signal name, found number 64/],
+    ['standard id > 11 bits', 'BO_ 4096 M: 8 X\n', 1, undefined, 'message', /^message M left out: id 4096 \(0x1000\) does not fit in 11 bits \(an extended id has bit 31 set/],
+    ['duplicate id: the later message takes it', 'BO_ 1 A: 8 X\nBO_ 1 B: 8 X\n', 1, undefined, 'message', /^message A left out: its id 1 is used again by B \(line 4\), which takes it/],
+    ['float of 16 bits', 'BO_ 1 M: 8 X\n SG_ S : 0|16@1+ (1,0) [0|0] "" X\nSIG_VALTYPE_ 1 S : 1;\n', 2, undefined, 'message', /^message M left out: signal S is a float \(SIG_VALTYPE_ 1\) of 16 bits, not 32/],
+    ['signal defined twice', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n SG_ S : 8|8@1+ (1,0) [0|0] "" X\n', 3, undefined, 'message', /^message M left out: signal S is defined twice \(lines 4 and 5\)/],
+    ['signal past the message length', 'BO_ 1 M: 2 X\n SG_ S : 12|8@1+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S \(start 12, 8 bits, little_endian\) needs 3 bytes but the message is 2 bytes long/],
+    ['big-endian signal past the message length', 'BO_ 1 M: 8 X\n SG_ S : 60|8@0+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S \(start 60, 8 bits, big_endian\) needs 9 bytes but the message is 8 bytes long/],
+    ['signal of 65 bits', 'BO_ 1 M: 16 X\n SG_ S : 0|65@1+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has 65 bits; vil decodes signals of 1\.\.64 bits/],
+    ['bare m in a multiplexed message', 'BO_ 1 M: 8 X\n SG_ Sw M : 0|8@1+ (1,0) [0|0] "" X\n SG_ A m : 8|8@1+ (1,0) [0|0] "" X\n', 3, undefined, 'message', /^message M left out: signal A is marked "m" without a multiplexer value in a message multiplexed by Sw/],
+    ['stray character', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n$\n', 3, 1, 'statement', /^statement left out: statement: expected a DBC keyword .*found unexpected character "\$"/],
+    ['stray character inside a signal', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (.25,0) [0|0] "" X\n', 2, 18, 'message', /^message M left out: SG_ S: expected the scale factor, found unexpected character "\."/],
+    ['SG_ without BO_', 'VERSION ""\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n', 2, 2, 'statement', /^SG_ left out: SG_ outside a message/],
   ];
-  for (const [name, text, line, column, re] of cases) {
+  for (const [name, text, line, column, leftOut, re] of cases) {
     it(name, () => {
-      let err: unknown;
-      try {
-        parseDbc(text, 'broken.dbc');
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(DbcParseError);
-      const e = err as DbcParseError;
-      expect({ file: e.file, line: e.line, column: e.column }).toEqual({ file: 'broken.dbc', line, column });
-      expect(e.message.startsWith(`broken.dbc:${line}:${column}: `)).toBe(true);
-      expect(e.message).toMatch(re);
+      const db = parseDbc(GOOD + text, 'broken.dbc');
+      const left = db.warnings.filter((w) => w.leftOut);
+      expect(left).toHaveLength(1);
+      const w = left[0];
+      expect({ file: w.source.file, line: w.source.line, column: w.column, leftOut: w.leftOut }).toEqual({ file: 'broken.dbc', line: line + 2, column, leftOut });
+      expect(w.message).toMatch(re);
+      expect(db.dropped).toHaveLength(leftOut === 'message' ? 1 : 0);
+      // Everything else works.
+      const c = compileDatabase(db);
+      expect(c.byName('Good')!.decode(Uint8Array.of(0x2a)).signals).toEqual({ G: 42 });
+      if (/BO_ 2 N/.test(text)) expect(c.byName('N')).toBeDefined();
+      if (name.startsWith('duplicate id')) expect(c.lookup(1, false)!.name).toBe('B');
     });
   }
 
-  it('a file on disk: the message names its path', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vil-dbc-'));
-    const path = join(dir, 'bad.dbc');
-    writeFileSync(path, 'VERSION ""\r\n\r\nBU_: A\r\nBO_ 10 M: 8 A\r\n SG_ S : 0|8@1+ (1,0) [0|0 "" A\r\n');
-    expect(() => readDbcFile(path)).toThrow(`${path}:5:28: SG_ S: expected "]", found string ""`);
+  it('the message left out is named in `dropped` with its id and the reason', () => {
+    const db = parseDbc(GOOD + 'BO_ 2147484160 Big: 8 X\n SG_ S : 60|8@0+ (1,0) [0|0] "" X\n', 'broken.dbc');
+    expect(db.dropped).toEqual([
+      { name: 'Big', id: 0x200, extended: true, reason: 'signal S (start 60, 8 bits, big_endian) needs 9 bytes but the message is 8 bytes long', source: { file: 'broken.dbc', line: 4 } },
+    ]);
+    const c = compileDatabase(db);
+    expect(c.lookup(0x200, true)).toBeUndefined();
+    expect(c.droppedMessage('Big')).toBe(c.dropped[0]);
+    expect(c.droppedMessage(0x200)).toBe(c.dropped[0]);
   });
 
-  it('a signal outside its message is a ConfigError naming file:line, message and signal', () => {
-    const db = parseDbc('BO_ 1 M: 2 X\n SG_ S : 12|8@1+ (1,0) [0|0] "" X\n', 'short.dbc');
-    expect(() => compileDatabase(db)).toThrow(ConfigError);
-    expect(() => compileDatabase(db)).toThrow(/^short\.dbc:2: BO_ M \/ SG_ S: the signal \(start 12, 8 bits, little_endian\) needs 3 bytes but the message is 2 bytes long/);
+  it('statements about a message left out are not warned about again', () => {
+    const db = parseDbc(GOOD + 'BO_ 1 M: 2 X\n SG_ S : 12|8@1+ (1,0) [0|0] "" X\nCM_ BO_ 1 "m";\nVAL_ 1 S 0 "zero";\nBA_DEF_ BO_ "GenMsgCycleTime" INT 0 1000;\nBA_ "GenMsgCycleTime" BO_ 1 100;\n', 'broken.dbc');
+    expect(db.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^message M left out: signal S/)]);
+  });
+
+  it('a bare m where the message has no switch is decoded always, as cantools does (warning only)', () => {
+    const db = parseDbc('BO_ 648 Motor_2: 8 Motor\n SG_ Code m : 6|2@1+ (1,0) [0|3] "" X\n SG_ Getr m2 : 0|6@1+ (1,0) [0|63] "" X\n', 'vw.dbc');
+    expect(db.dropped).toEqual([]);
+    expect(db.warnings.map((w) => w.message)).toEqual([
+      'signal Motor_2.Code is marked m but no multiplexer switch applies (decoded always, as cantools does)',
+      'signal Motor_2.Getr is marked m2 but no multiplexer switch applies (decoded always, as cantools does)',
+    ]);
+    expect(compileDatabase(db).byName('Motor_2')!.decode(Uint8Array.of(0xc5, 0, 0, 0, 0, 0, 0, 0)).signals).toEqual({ Code: 3, Getr: 5 });
+  });
+
+  it('a multiplexer cycle (extended multiplexing) leaves that message out when compiled', () => {
+    const text =
+      GOOD +
+      'BO_ 1 M: 8 X\n SG_ A m1M : 0|8@1+ (1,0) [0|0] "" X\n SG_ B m1M : 8|8@1+ (1,0) [0|0] "" X\n' +
+      'SG_MUL_VAL_ 1 A B 1-1;\nSG_MUL_VAL_ 1 B A 1-1;\n';
+    const c = compileDatabase(parseDbc(text, 'cycle.dbc'));
+    expect(c.byName('M')).toBeUndefined();
+    expect(c.dropped.map((d) => d.name)).toEqual(['M']);
+    expect(c.warnings.find((w) => w.leftOut)!.message).toMatch(/^message M left out: multiplexer switches depend on each other in a cycle/);
+    expect(c.byName('Good')).toBeDefined();
+  });
+
+  it('a text with no readable statement is not a DBC: DbcParseError naming file, line and column', () => {
+    let err: unknown;
+    try {
+      parseDbc('abc', 'broken.dbc');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DbcParseError);
+    expect((err as DbcParseError).message).toMatch(/^broken\.dbc:1:1: statement: expected a DBC keyword/);
+  });
+
+  it('a file on disk: the warning names its path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vil-dbc-'));
+    try {
+      const path = join(dir, 'bad.dbc');
+      writeFileSync(path, 'VERSION ""\r\n\r\nBU_: A\r\nBO_ 10 M: 8 A\r\n SG_ S : 0|8@1+ (1,0) [0|0 "" A\r\n');
+      const w = readDbcFile(path).model.warnings;
+      expect(w.map((x) => [x.source.file, x.source.line, x.column, x.message])).toEqual([[path, 5, 28, 'message M left out: SG_ S: expected "]", found string ""']]);
+      expect(formatDbcWarning(w[0])).toBe(`${path}:5:28: message M left out: SG_ S: expected "]", found string ""`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('loadDbcFile of a real file works end to end', () => {
@@ -351,14 +412,18 @@ describe('broken DBC text is an error naming file, line and what was expected', 
 });
 
 describe('loadDbcConfig (for nodes): failures are ConfigErrors naming file, parameter and fix', () => {
-  it('a DBC syntax error', () => {
+  it('a file with nothing readable in it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vil-dbc-'));
-    const path = join(dir, 'car.dbc');
-    writeFileSync(path, 'VERSION ""\nBO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,0 [0|0] "" X\n');
-    expect(() => loadDbcConfig(path, 'dbc_file')).toThrow(ConfigError);
-    expect(() => loadDbcConfig(path, 'dbc_file')).toThrow(
-      `${path}:3:22: dbc_file: the DBC file cannot be read: SG_ S: expected ")", found "[". Fix: correct that line (expected ")") or set dbc_file to another DBC file`,
-    );
+    try {
+      const path = join(dir, 'car.dbc');
+      writeFileSync(path, 'this is not a DBC file\n');
+      expect(() => loadDbcConfig(path, 'dbc_file')).toThrow(ConfigError);
+      expect(() => loadDbcConfig(path, 'dbc_file')).toThrow(
+        `${path}:1:1: dbc_file: the DBC file cannot be read: statement: expected a DBC keyword (VERSION, BU_, BO_, CM_, BA_, VAL_, ...), found word this. Fix: correct that line (expected a DBC keyword (VERSION, BU_, BO_, CM_, BA_, VAL_, ...)) or set dbc_file to another DBC file`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('a missing file', () => {
     expect(() => loadDbcConfig('/nonexistent/car.dbc', 'dbc_file')).toThrow('/nonexistent/car.dbc: dbc_file: cannot read the DBC file (ENOENT). Fix: set dbc_file to an existing, readable DBC file');

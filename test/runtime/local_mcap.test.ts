@@ -1,9 +1,9 @@
 // Recording: an MCAP written by the local graph reads back into the same messages with @mcap/core
 // and the file's own schemas, and passes an independent reader written from the MCAP spec
-// (test/runtime/py/mcap_parse.py: magic, CRCs, chunk and message indexes, statistics).
-// Not verifiable here: `ros2 bag info/play` (no ROS 2 on this machine) and Python's `mcap`
-// package (no PyPI): the rosbag2 conventions are followed from rosbag2's source instead (see
-// nodes/runtime/local/recorder.ts) and checked field by field below.
+// (test/runtime/py/mcap_parse.py: magic, CRCs, zstd chunks via the zstd tool, chunk and message
+// indexes, statistics). The rosbag2 layout (Jazzy's rosbag2_storage_mcap, see
+// nodes/runtime/local/rosbag2_mcap.ts) is checked field by field below; `ros2 bag info/play`
+// are run where a ROS 2 Jazzy is installed (test/runtime/rosbag2_ros.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { createLocalContext } from '../../nodes/runtime/local/context.js';
 import { codecFor } from '../../nodes/runtime/codecs.js';
 import { readMcap, readMcapInfo, type McapMessage } from '../../nodes/runtime/local/mcap_read.js';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
+import { typeHash } from '../../nodes/runtime/type_hash.js';
 import { hex, loadF9p, navSatFix, python, sentenceMsg, stampOf } from './helpers.js';
 
 const f9p = loadF9p();
@@ -29,6 +30,7 @@ interface PyMcap {
   messages: { topic: string; sequence: number; log_time: string; publish_time: string; data: string }[];
   statistics: { message_count: number; chunk_count: number; channel_count: number; schema_count: number };
   chunks: number;
+  chunk_compression: string[];
   checks: string[];
 }
 
@@ -79,9 +81,10 @@ describe('MCAP recording of the local graph', () => {
     expect(ctx.graph.recording()!.error).toBeUndefined();
   }, 60_000);
 
-  it('publish() queues without writing; shutdown flushes everything', () => {
+  it('publish() queues without writing; shutdown flushes everything, zstd-compressed', () => {
     expect(recordedBeforeFlush).toBe(0);
-    expect(statSync(path()).size).toBeGreaterThan(2_500_000);
+    // 2.5 MB of RTCM payload alone; the chunks are compressed (the payload is a repeating pattern).
+    expect(statSync(path()).size).toBeLessThan(1_000_000);
   });
 
   it('reads back with @mcap/core and the embedded schemas into the same messages, every field', async () => {
@@ -93,7 +96,8 @@ describe('MCAP recording of the local graph', () => {
       const theirs = byTopic(got, topic) as McapMessage[];
       expect(theirs.map((m) => m.type)).toEqual(mine.map((m) => m.type));
       expect(theirs.map((m) => plain(m.message))).toEqual(mine.map((m) => plain(m.msg)));
-      expect(theirs.map((m) => m.sequence)).toEqual(mine.map((_, i) => i + 1));
+      // rosbag2 writes sequence 0.
+      expect(theirs.every((m) => m.sequence === 0)).toBe(true);
     }
     expect(new Set(got.map((m) => m.topic))).toEqual(new Set(['/vil/rtk/raw', '/vil/rtk/fix', '/diagnostics', '/vil/can/raw', '/vil/counters', '/vil/rtk/rtcm']));
     // Log time = publish time on the ROS clock (system time here), non-decreasing in file order.
@@ -101,7 +105,7 @@ describe('MCAP recording of the local graph', () => {
     expect(got.every((m) => m.logTime === m.publishTime)).toBe(true);
   });
 
-  it('is laid out as rosbag2 writes MCAP: profile ros2, ros2msg schemas named pkg/msg/Type, cdr channels with offered QoS', async () => {
+  it('is laid out as rosbag2 writes MCAP: profile ros2, ros2msg schemas named pkg/msg/Type, cdr channels with offered QoS and type hash, zstd chunks', async () => {
     const info = await readMcapInfo(path());
     expect(info.profile).toBe('ros2');
     expect(info.chunks).toBeGreaterThanOrEqual(3);
@@ -116,21 +120,42 @@ describe('MCAP recording of the local graph', () => {
     expect(info.schemas.map((s) => s.name).sort()).toEqual([...new Set(sent.map((s) => s.type))].sort());
     for (const c of info.channels) {
       expect(c.messageEncoding).toBe('cdr');
+      expect(Object.keys(c.metadata).sort()).toEqual(['offered_qos_profiles', 'topic_type_hash']);
+      expect(c.metadata.topic_type_hash).toBe(typeHash(reg, info.schemas.find((s) => s.id === c.schemaId)!.name));
       const qos = parseYaml(c.metadata.offered_qos_profiles) as Record<string, unknown>[];
       expect(qos).toHaveLength(1);
       expect(Object.keys(qos[0])).toEqual(['history', 'depth', 'reliability', 'durability', 'deadline', 'lifespan', 'liveliness', 'liveliness_lease_duration', 'avoid_ros_namespace_conventions']);
+      expect(qos[0]).toMatchObject({ deadline: { sec: 9223372036, nsec: 854775807 }, liveliness: 'automatic', avoid_ros_namespace_conventions: false });
     }
     const qosOf = (topic: string) => (parseYaml(info.channels.find((c) => c.topic === topic)!.metadata.offered_qos_profiles) as Record<string, unknown>[])[0];
-    // rmw enum values: history KEEP_LAST=1, reliability RELIABLE=1 / BEST_EFFORT=2, durability TRANSIENT_LOCAL=1 / VOLATILE=2.
-    expect(qosOf('/vil/rtk/raw')).toMatchObject({ history: 1, depth: 5, reliability: 2, durability: 2 });
-    expect(qosOf('/vil/rtk/fix')).toMatchObject({ history: 1, depth: 10, reliability: 1, durability: 2 });
-    expect(qosOf('/vil/counters')).toMatchObject({ history: 1, depth: 1, reliability: 1, durability: 1 });
-    expect(info.metadata).toEqual([{ name: 'rosbag2', metadata: { serialized_metadata: '', ROS_DISTRO: 'jazzy' } }]);
+    // Metadata version 9: policies by name (rmw_qos_*_policy_to_str).
+    expect(qosOf('/vil/rtk/raw')).toMatchObject({ history: 'keep_last', depth: 5, reliability: 'best_effort', durability: 'volatile' });
+    expect(qosOf('/vil/rtk/fix')).toMatchObject({ history: 'keep_last', depth: 10, reliability: 'reliable', durability: 'volatile' });
+    expect(qosOf('/vil/counters')).toMatchObject({ history: 'keep_last', depth: 1, reliability: 'reliable', durability: 'transient_local' });
+    // The rosbag2 metadata record: the bag's metadata YAML, version 9, as ros2 bag info reads it.
+    expect(info.metadata.map((m) => [m.name, Object.keys(m.metadata)])).toEqual([['rosbag2', ['serialized_metadata']]]);
+    // Integers as bigint: nanoseconds since the epoch exceed 2^53.
+    const bag = parseYaml(info.metadata[0].metadata.serialized_metadata, { intAsBigInt: true }) as Record<string, any>;
+    expect(Object.keys(bag)).toEqual(['version', 'storage_identifier', 'duration', 'starting_time', 'message_count', 'topics_with_message_count', 'compression_format', 'compression_mode', 'relative_file_paths', 'files', 'custom_data', 'ros_distro']);
+    expect(bag).toMatchObject({ version: 9n, storage_identifier: 'mcap', message_count: BigInt(sent.length), compression_format: '', compression_mode: '', relative_file_paths: ['run.mcap'], custom_data: {}, ros_distro: 'jazzy' });
+    expect(bag.starting_time.nanoseconds_since_epoch).toBe(info.statistics!.messageStartTime);
+    expect(bag.duration.nanoseconds).toBe(info.statistics!.messageEndTime - info.statistics!.messageStartTime);
+    expect(bag.files).toEqual([{ path: 'run.mcap', starting_time: bag.starting_time, duration: bag.duration, message_count: BigInt(sent.length) }]);
+    const topics = bag.topics_with_message_count as { topic_metadata: Record<string, any>; message_count: bigint }[];
+    expect(topics.map((t) => [t.topic_metadata.name, t.message_count]).sort()).toEqual([...new Set(sent.map((s) => s.topic))].map((t) => [t, BigInt(sent.filter((s) => s.topic === t).length)]).sort());
+    for (const t of topics) {
+      const ch = info.channels.find((c) => c.topic === t.topic_metadata.name)!;
+      expect(t.topic_metadata.type).toBe(info.schemas.find((s) => s.id === ch.schemaId)!.name);
+      expect(t.topic_metadata.serialization_format).toBe('cdr');
+      expect(t.topic_metadata.type_description_hash).toBe(ch.metadata.topic_type_hash);
+      expect(t.topic_metadata.offered_qos_profiles).toEqual(parseYaml(ch.metadata.offered_qos_profiles, { intAsBigInt: true }));
+    }
   });
 
   it('passes an independent MCAP reader (python3, from the spec): CRCs, indexes, statistics; records the exact CDR bytes', () => {
     const py = JSON.parse(python('mcap_parse.py', [path()])) as PyMcap;
     expect(py.checks).toEqual(['data section crc', 'summary crc', 'statistics and chunk indexes']);
+    expect(py.chunk_compression).toEqual(['zstd']);
     expect(py.header.profile).toBe('ros2');
     expect(py.statistics.message_count).toBe(sent.length);
     expect(py.chunks).toBe(py.statistics.chunk_count);
@@ -167,6 +192,30 @@ describe('MCAP recording with use_sim_time', () => {
     // The player node is on sim time too (-p without a node name applies to all): its /clock
     // message, published before the first /clock arrived, is logged at 0.
     expect(got.find((m) => m.topic === '/clock')!.logTime).toBe(0n);
+  });
+
+  it('with a data clock (vil import) every node\'s clock is the latest header stamp published: log times are the data\'s own', async () => {
+    const path = join(dir, 'data.mcap');
+    const start = { sec: 1622547830, nanosec: 0 };
+    const ctx = createLocalContext(parseRosArgs([]), { recordPath: path, dataClock: { start } });
+    const n = ctx.createNode('n');
+    expect(n.now()).toEqual(start);
+    const frames = n.createPublisher('can_msgs/msg/Frame', '/can');
+    const counters = n.createPublisher('std_msgs/msg/UInt64', '/count');
+    const frame = (sec: number, nanosec: number) => ({ header: { stamp: { sec, nanosec }, frame_id: 'can0' }, id: 1, is_rtr: false, is_extended: false, is_error: false, dlc: 0, data: new Uint8Array(8) });
+    frames.publish(frame(1622547830, 84_600_000));
+    counters.publish({ data: 1n }); // no header: logged at the data clock
+    frames.publish(frame(1622547831, 5));
+    frames.publish(frame(1622547830, 90_000_000)); // earlier stamp: the clock does not go back
+    expect(n.now()).toEqual({ sec: 1622547831, nanosec: 5 });
+    await ctx.shutdown();
+    const got = await readMcap(path);
+    expect(got.map((m) => [m.topic, m.logTime])).toEqual([
+      ['/can', 1622547830_084_600_000n],
+      ['/count', 1622547830_084_600_000n],
+      ['/can', 1622547831_000_000_005n],
+      ['/can', 1622547831_000_000_005n],
+    ]);
   });
 
   it('a failing disk (/dev/full) stops the recording, not the graph', async () => {

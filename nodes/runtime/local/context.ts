@@ -10,6 +10,7 @@ import { LocalGraph, type EndpointOwner, type LocalPublisher, type LocalSubscrip
 import { resolveTopicName, validateNamespace, validateNodeName } from './names.js';
 import { CLOCK_QOS, resolveQos } from './qos.js';
 import { McapRecorder } from './recorder.js';
+import type { Rosbag2WriterOptions } from './rosbag2_mcap.js';
 import { wallNow } from './wall_clock.js';
 
 /** A declared parameter of a node on the local graph, with the value it started with. */
@@ -30,6 +31,15 @@ export interface LocalContext extends RosContext {
 export interface LocalContextOptions {
   /** Write every published message to this MCAP file (closed on shutdown). */
   recordPath?: string;
+  /** Options of the recording (chunk compression, ...). */
+  record?: Omit<Rosbag2WriterOptions, 'fileName'>;
+  /**
+   * The ROS clock of every node follows the data instead of the system clock: it is the latest
+   * header stamp published on the graph, never earlier than `start`. For tools that push recorded
+   * data through the nodes as fast as possible (vil import): stamps, log times and diagnostics
+   * then read as if the data had come in live.
+   */
+  dataClock?: { start: Time };
 }
 
 const USE_SIM_TIME_SPEC: ParamSpec = { type: 'bool', default: false, description: 'use /clock as the ROS clock' };
@@ -162,6 +172,8 @@ class LocalNode implements RosNode, EndpointOwner {
   }
 
   now(): Time {
+    const data = this.context.graph.dataTime;
+    if (data !== undefined) return { sec: data.sec, nanosec: data.nanosec };
     return this.useSimTime ? { sec: this.simTime.sec, nanosec: this.simTime.nanosec } : wallNow();
   }
 
@@ -190,8 +202,8 @@ class LocalContextImpl implements LocalContext {
     options: LocalContextOptions,
   ) {
     const registry = messageRegistry();
-    const sink = options.recordPath ? new McapRecorder(options.recordPath, registry, rootLogger(args.logLevel).child({ name: 'record' })) : undefined;
-    this.graph = new LocalGraph({ registry, sink });
+    const sink = options.recordPath ? new McapRecorder(options.recordPath, registry, rootLogger(args.logLevel).child({ name: 'record' }), options.record) : undefined;
+    this.graph = new LocalGraph({ registry, sink, dataClockStart: options.dataClock?.start });
   }
 
   createNode(name: string, options: CreateNodeOptions = {}): RosNode {

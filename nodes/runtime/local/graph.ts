@@ -211,7 +211,9 @@ export class LocalPublisher<T> implements Publisher<T> {
     const matched = this.matched;
     for (let i = 0; i < matched.length; i++) matched[i].enqueue(bytes);
     if (this.history) this.history.push(bytes);
-    const sink = this.graph.sink;
+    const graph = this.graph;
+    if (graph.dataTime !== undefined) graph.advanceDataTime(message);
+    const sink = graph.sink;
     if (sink) sink.write(state, this.owner.now(), bytes);
     const taps = state.taps;
     if (taps.length !== 0) {
@@ -299,6 +301,11 @@ export class LocalGraph {
   callbackErrors = 0;
   /** Messages subscriptions could not decode, over all topics. */
   undecodable = 0;
+  /**
+   * With a data clock: the latest header stamp published on the graph (never earlier than the
+   * clock's start). Undefined otherwise.
+   */
+  dataTime: Time | undefined;
   private readonly sinkStats: RecordingStats | undefined;
   private readonly topics = new Map<string, TopicState>();
   private pending: LocalSubscription<unknown>[] = [];
@@ -309,10 +316,20 @@ export class LocalGraph {
   private observers: GraphObserver[] = [];
   private closed = false;
 
-  constructor(options: { registry?: MessageRegistry; sink?: MessageSink } = {}) {
+  constructor(options: { registry?: MessageRegistry; sink?: MessageSink; dataClockStart?: Time } = {}) {
     this.registry = options.registry ?? messageRegistry();
     this.sink = options.sink;
     this.sinkStats = options.sink?.stats;
+    if (options.dataClockStart) this.dataTime = { sec: options.dataClockStart.sec, nanosec: options.dataClockStart.nanosec };
+  }
+
+  /** Moves the data clock to a message's header stamp when that is later. */
+  advanceDataTime(message: unknown): void {
+    const stamp = (message as { header?: { stamp?: Time } } | null)?.header?.stamp;
+    const t = this.dataTime!;
+    if (stamp === undefined || stamp.sec < t.sec || (stamp.sec === t.sec && stamp.nanosec <= t.nanosec)) return;
+    t.sec = stamp.sec;
+    t.nanosec = stamp.nanosec;
   }
 
   /** The recorder's figures (live object), when recording. */

@@ -3,6 +3,7 @@
 // schemas). Deliberately independent of the message registry, so a successful read proves the
 // recording is self-describing.
 import { open } from 'node:fs/promises';
+import { zstdDecompressSync } from 'node:zlib';
 import { McapIndexedReader, type McapTypes } from '@mcap/core';
 import { parse } from '@foxglove/rosmsg';
 import type { MessageDefinition } from '@foxglove/message-definition';
@@ -42,7 +43,9 @@ async function withReader<R>(path: string, use: (reader: McapIndexedReader) => P
         return buf;
       },
     };
-    return await use(await McapIndexedReader.Initialize({ readable }));
+    // rosbag2's zstd chunks, decompressed with Node's own zstd.
+    const decompressHandlers = { zstd: (data: Uint8Array) => new Uint8Array(zstdDecompressSync(data)) };
+    return await use(await McapIndexedReader.Initialize({ readable, decompressHandlers }));
   } finally {
     await handle.close();
   }

@@ -1,19 +1,19 @@
 // Records every message the local graph carries into an MCAP file as rosbag2's mcap storage
-// plugin writes it: profile "ros2", one ros2msg schema per type (the .msg text with its
-// dependencies), one "cdr" channel per topic with the publishers' offered QoS, chunked and
-// indexed with statistics so `ros2 bag info/play`, Foxglove and Lichtblick can seek in it.
+// plugin writes it (rosbag2_mcap.ts: profile "ros2", ros2msg schemas, cdr channels with offered
+// QoS and type hash, zstd chunks, indexes, statistics, the rosbag2 metadata record), so
+// `ros2 bag info/play`, Foxglove and Lichtblick open it.
 //
-// publish() only appends to an in-memory queue; a pump on the event loop feeds McapWriter (whose
+// publish() only appends to an in-memory queue; a pump on the event loop feeds the writer (whose
 // calls must not overlap) and the file stream, yielding between slices so a backlog never starves
 // message delivery.
 import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { McapWriter, type IWritable } from '@mcap/core';
-import { stringify as stringifyYaml } from 'yaml';
+import type { IWritable } from '@mcap/core';
 import type { Logger } from 'pino';
-import type { QosSettings, Time } from '../ros.js';
+import type { Time } from '../ros.js';
 import type { MessageRegistry } from '../msg_registry.js';
 import { ConfigError } from '../errors.js';
 import type { MessageSink, RecordingStats, TopicState } from './graph.js';
+import { Rosbag2McapWriter, type Rosbag2WriterOptions } from './rosbag2_mcap.js';
 
 /** Messages handed to McapWriter before the pump yields to the event loop. */
 const SLICE = 512;
@@ -70,29 +70,9 @@ class FileSink implements IWritable {
   }
 }
 
-/** rmw's enum values, as rosbag2 metadata version ≤ 8 serialises QoS (read by Humble and Jazzy alike). */
-function qosYaml(profiles: QosSettings[]): string {
-  const zero = { sec: 0, nsec: 0 };
-  return stringifyYaml(
-    profiles.map((q) => ({
-      history: q.history === 'keep_last' ? 1 : 2,
-      depth: q.history === 'keep_last' ? q.depth : 0,
-      reliability: q.reliability === 'reliable' ? 1 : 2,
-      durability: q.durability === 'transient_local' ? 1 : 2,
-      deadline: zero,
-      lifespan: zero,
-      liveliness: 1,
-      liveliness_lease_duration: zero,
-      avoid_ros_namespace_conventions: false,
-    })),
-  );
-}
-
 export class McapRecorder implements MessageSink {
-  private readonly writer: McapWriter;
+  private readonly writer: Rosbag2McapWriter;
   private readonly file: FileSink;
-  private readonly schemaIds = new Map<string, number>();
-  private readonly sequences = new Map<number, number>();
   private topics: TopicState[] = [];
   private times: Time[] = [];
   private datas: Uint8Array[] = [];
@@ -101,13 +81,13 @@ export class McapRecorder implements MessageSink {
   private started: Promise<void>;
   private failed: Error | undefined;
   private closing = false;
-  private readonly encoder = new TextEncoder();
   readonly stats: RecordingStats;
 
   constructor(
     readonly path: string,
-    private readonly registry: MessageRegistry,
+    registry: MessageRegistry,
     private readonly logger: Logger,
+    options: Omit<Rosbag2WriterOptions, 'fileName'> = {},
   ) {
     let fd: number;
     try {
@@ -124,13 +104,8 @@ export class McapRecorder implements MessageSink {
     }
     this.stats = { path, messages: 0, bytes: 0, maxBacklog: 0, dropped: 0 };
     this.file = new FileSink(stream);
-    this.writer = new McapWriter({ writable: this.file, useChunks: true, chunkSize: 1 << 20, useStatistics: true, useSummaryOffsets: true, useChunkIndex: true, useMessageIndex: true });
-    this.started = this.run(async () => {
-      await this.writer.start({ profile: 'ros2', library: 'vil local graph (mcap-typescript)' });
-      // rosbag2 reads its own metadata record; an empty serialized_metadata tells it to read the
-      // channels' QoS in the integer form used above (see rosbag2_storage_mcap read_metadata).
-      await this.writer.addMetadata({ name: 'rosbag2', metadata: new Map([['serialized_metadata', ''], ['ROS_DISTRO', 'jazzy']]) });
-    });
+    this.writer = new Rosbag2McapWriter(this.file, registry, { library: 'vil local graph (mcap-typescript)', ...options, fileName: path });
+    this.started = this.run(() => this.writer.start());
   }
 
   write(topic: TopicState, logTime: Time, data: Uint8Array): void {
@@ -183,11 +158,9 @@ export class McapRecorder implements MessageSink {
         for (let i = 0; i < topics.length; i++) {
           const state = topics[i];
           const channelId = state.channelId ?? (await this.registerChannel(state));
-          const seq = (this.sequences.get(channelId) ?? 0) + 1;
-          this.sequences.set(channelId, seq);
           const t = times[i];
           const ns = BigInt(t.sec) * 1_000_000_000n + BigInt(t.nanosec);
-          await this.writer.addMessage({ channelId, sequence: seq, logTime: ns, publishTime: ns, data: datas[i] });
+          await this.writer.write(channelId, ns, ns, datas[i]);
           this.stats.messages++;
           this.stats.bytes += datas[i].byteLength;
           this.backlogBytes -= datas[i].byteLength;
@@ -199,23 +172,12 @@ export class McapRecorder implements MessageSink {
   }
 
   private async registerChannel(state: TopicState): Promise<number> {
-    let schemaId = this.schemaIds.get(state.type);
-    if (schemaId === undefined) {
-      schemaId = await this.writer.registerSchema({ name: state.type, encoding: 'ros2msg', data: this.encoder.encode(this.registry.schemaText(state.type)) });
-      this.schemaIds.set(state.type, schemaId);
-    }
-    const qos = state.offeredQos ?? [...state.publishers].map((p) => p.qos);
-    const channelId = await this.writer.registerChannel({
-      topic: state.name,
-      schemaId,
-      messageEncoding: 'cdr',
-      metadata: new Map([['offered_qos_profiles', qosYaml(qos)]]),
-    });
+    const channelId = await this.writer.addTopic({ name: state.name, type: state.type, offeredQos: state.offeredQos ?? [...state.publishers].map((p) => p.qos) });
     state.channelId = channelId;
     return channelId;
   }
 
-  /** Writes what is queued, the summary and the footer, and closes the file. */
+  /** Writes what is queued, the rosbag2 metadata, the summary and the footer, and closes the file. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Independent MCAP reader for the local-graph tests, written from the MCAP format specification
-(mcap.dev/spec, format version 0) with Python's struct and zlib only: no MCAP library.
+(mcap.dev/spec, format version 0) with Python's struct and zlib only: no MCAP library. zstd
+chunks (what rosbag2 writes with its zstd presets) are decompressed by the zstd command-line tool.
 
 Checks what a reader such as rosbag2's mcap storage plugin relies on, and fails (exit 1, message
 on stderr) on the first violation:
@@ -14,6 +15,7 @@ message (channel topic, sequence, log/publish time as decimal strings, data as h
 """
 import json
 import struct
+import subprocess
 import sys
 import zlib
 
@@ -60,6 +62,22 @@ class Cur:
         return out
 
 
+def decompress(compression, data, usize, where):
+    if compression == "":
+        return data
+    if compression != "zstd":
+        fail("chunk at %d: compression %r: this checker reads uncompressed and zstd chunks only" % (where, compression))
+    try:
+        r = subprocess.run(["zstd", "-d", "-c", "-q"], input=data, capture_output=True, check=False)
+    except FileNotFoundError:
+        fail("zstd chunks need the zstd command-line tool (apt install zstd)")
+    if r.returncode != 0:
+        fail("chunk at %d: zstd cannot decompress it: %s" % (where, r.stderr.decode(errors="replace").strip()))
+    if len(r.stdout) != usize:
+        fail("chunk at %d: decompressed to %d bytes, the chunk says %d" % (where, len(r.stdout), usize))
+    return r.stdout
+
+
 def records(b, pos, end):
     while pos < end:
         op = b[pos]
@@ -84,9 +102,10 @@ def main(path):
         fail("no Footer before the trailing magic")
     summary_start, summary_offset_start, summary_crc = struct.unpack_from("<QQI", b, footer_pos + 9)
     last_chunk = None
-    msg_offsets = {}  # absolute offset of each Message record inside chunks -> log_time
+    msg_offsets = {}  # (chunk position, offset of the Message record in its records) -> log_time
+    compressions = set()
 
-    def message(c, rec_pos_abs):
+    def message(c, rec_key):
         ch = c.u("H")
         seq = c.u("I")
         log_time = c.u("Q")
@@ -96,7 +115,7 @@ def main(path):
             fail("message on unknown channel %d" % ch)
         out["messages"].append({"topic": channels[ch]["topic"], "sequence": seq, "log_time": str(log_time),
                                 "publish_time": str(pub_time), "data": data.hex()})
-        msg_offsets[rec_pos_abs] = log_time
+        msg_offsets[rec_key] = log_time
 
     def schema_or_channel(op, c, where):
         if op == 0x03:
@@ -122,19 +141,18 @@ def main(path):
             start_t, end_t, usize, ucrc = c.u("Q"), c.u("Q"), c.u("Q"), c.u("I")
             compression = c.string()
             n = c.u("Q")
-            rec_start = c.pos
-            recs = c.take(n)
-            if compression != "":
-                fail("chunk compression %r: this checker reads uncompressed chunks only" % compression)
-            if len(recs) != usize or zlib.crc32(recs) != ucrc:
+            recs = decompress(compression, c.take(n), usize, pos)
+            compressions.add(compression)
+            # rosbag2 writes no chunk CRC (noChunkCRC): 0 means "not computed".
+            if len(recs) != usize or (ucrc != 0 and zlib.crc32(recs) != ucrc):
                 fail("chunk at %d: size or CRC-32 mismatch" % pos)
             chunk_offsets.append((pos, end - pos))
-            last_chunk = (pos, rec_start)
-            for rpos, rop, rs, re in records(b, rec_start, rec_start + n):
-                rc = Cur(b, rs, re)
+            last_chunk = pos
+            for rpos, rop, rs, re in records(recs, 0, len(recs)):
+                rc = Cur(recs, rs, re)
                 if rop == 0x05:
-                    message(rc, rpos)
-                    lt = msg_offsets[rpos]
+                    message(rc, (pos, rpos))
+                    lt = msg_offsets[(pos, rpos)]
                     if not (start_t <= lt <= end_t):
                         fail("message log time outside its chunk's time range")
                 elif rop in (0x03, 0x04):
@@ -146,11 +164,10 @@ def main(path):
             n = c.u("I")
             for _ in range(n // 16):
                 t, off = c.u("Q"), c.u("Q")
-                abs_off = last_chunk[1] + off
-                if msg_offsets.get(abs_off) != t:
+                if msg_offsets.get((last_chunk, off)) != t:
                     fail("MessageIndex of channel %d points at %d, which is no message with log time %d" % (ch, off, t))
         elif op == 0x05:
-            message(c, pos)
+            message(c, ("data", pos))
         elif op == 0x0C:
             out["metadata"].append({"name": c.string(), "metadata": c.str_map()})
         elif op == 0x0F:
@@ -191,6 +208,7 @@ def main(path):
         out["statistics"] = stats
         out["checks"].append("statistics and chunk indexes")
     out["chunks"] = len(chunk_offsets)
+    out["chunk_compression"] = sorted(compressions)
     print(json.dumps(out))
 
 
