@@ -7,7 +7,7 @@ export default defineConfig({
     include: ['test/ros/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 600_000,
-    hookTimeout: 600_000,
+    hookTimeout: 1_200_000,
     reporters: ['default', './test/helpers/summary_reporter.ts'],
   },
 });

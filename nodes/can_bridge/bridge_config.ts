@@ -41,6 +41,7 @@ const busSchema = z.strictObject({
   interface: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'a network interface name (1-15 characters, no "/")').optional(),
   dbc: z.string().min(1).optional(),
   fd: z.boolean().default(false),
+  recording_channel: z.number().int().min(0).optional(),
   filters: z
     .array(z.strictObject({ id: z.number().int().min(0), mask: z.number().int().min(0), extended: z.boolean().optional() }))
     .default([]),
@@ -148,6 +149,11 @@ export interface BusPlan {
   db: CanDatabase | undefined;
   fd: boolean;
   filters: CanFilter[];
+  /**
+   * Source recording: the channel number of this bus in the recordings (MF4 BusChannel, BLF/ASC
+   * channel, candump canN → N); default: the number the interface name ends with (can1 → 1).
+   */
+  recordingChannel: number | undefined;
 }
 
 export interface DecodedPlan {
@@ -325,14 +331,25 @@ export function parseBridgeConfig(text: string, file: string): BridgePlan {
       if (f.id > max) ctx.fail([...path, 'filters', i, 'id'], `0x${f.id.toString(16)} does not fit ${max === 0x7ff ? 11 : 29} bits`, 'correct the id');
       if (f.mask > max) ctx.fail([...path, 'filters', i, 'mask'], `0x${f.mask.toString(16)} does not fit ${max === 0x7ff ? 11 : 29} bits`, 'correct the mask');
     });
-    buses.set(name, { name, iface: b.interface ?? name, dbcPath, db, fd: b.fd, filters: b.filters });
+    const iface = b.interface ?? name;
+    const trailing = /(\d+)$/.exec(iface);
+    const recordingChannel = b.recording_channel ?? (trailing && trailing[1].length <= 9 ? Number(trailing[1]) : undefined);
+    buses.set(name, { name, iface, dbcPath, db, fd: b.fd, filters: b.filters, recordingChannel });
   }
   if (buses.size === 0) ctx.fail(['buses'], 'no bus is configured', 'add at least one bus, e.g. buses: {can0: {dbc: dbc/vehicle.dbc}}');
   const ifaces = new Map<string, string>();
+  const channels = new Map<number, string>();
   for (const b of buses.values()) {
     const other = ifaces.get(b.iface);
     if (other) ctx.fail(['buses', b.name, 'interface'], `interface ${b.iface} is already used by bus ${other}`, 'give every bus its own interface');
     ifaces.set(b.iface, b.name);
+    // Explicit recording channels must differ; channels taken from interface names are checked
+    // only where recordings are read (source recording).
+    const explicit = getAt(top.buses, [b.name, 'recording_channel']);
+    if (explicit === undefined) continue;
+    const taken = channels.get(b.recordingChannel!);
+    if (taken) ctx.fail(['buses', b.name, 'recording_channel'], `recording channel ${b.recordingChannel} is already bus ${taken}'s`, 'give every bus its own recording_channel (the channel number as the recordings carry it)');
+    channels.set(b.recordingChannel!, b.name);
   }
 
   const busDb = (busName: string, path: Path, what: string): CanDatabase => {

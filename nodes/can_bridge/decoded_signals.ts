@@ -41,10 +41,14 @@ export class DecodedSignalsWriter {
     };
   }
 
-  /** After decodeInto for this codec: the message for a frame received at `stamp`. */
-  fill(stamp: Time): DecodedSignalsMsg {
+  /**
+   * After decodeInto for this codec: the message for a frame with `id` received at `stamp`
+   * (the frame's id: a J1939 message matches frames of any source address).
+   */
+  fill(stamp: Time, id: number): DecodedSignalsMsg {
     const m = this.message;
     m.header.stamp = stamp;
+    m.id = id;
     const l = this.labelled;
     for (let k = 0; k < l.length; k++) {
       const i = l[k];

@@ -33,7 +33,7 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('../can_bridge/cli.js')).main,
   },
   import: {
-    summary: 'import --frames|--list RECORDING...        frames of an MF4/BLF/ASC/candump recording as candump lines, or what it holds',
+    summary: 'import RECORDING... --dbc [CH=]FILE --out X.mcap  an MF4/BLF/ASC/candump recording → ROS 2 bag through can_bridge (--frames, --list: its frames, what it holds)',
     load: async () => importMain,
   },
   'udp decode': {
@@ -60,6 +60,11 @@ const IMPORT_MODES: { flag: string; usage: string; load(): Promise<CommandMain> 
     flag: '--list',
     usage: 'vil import --list [--json] [--no-count] RECORDING...  what a recording holds: format, groups, frames, skipped',
     load: async () => (await import('../buslog/cli.js')).listMain,
+  },
+  {
+    flag: '',
+    usage: 'vil import RECORDING... [--dbc [CHANNEL=]FILE]... | --config FILE [--out drive.mcap]  a ROS 2 bag through can_bridge',
+    load: async () => (await import('./import.js')).main,
   },
 ];
 

@@ -161,7 +161,7 @@ function vilFigures(inp: Input): { lines: string[]; checksum: number } {
       const f = frames[i];
       const c = db.lookup(f.id, f.extended)!;
       c.decodeInto(f.data, values, c.base);
-      const m = writers[slot[i]].fill(stamp);
+      const m = writers[slot[i]].fill(stamp, f.id);
       const vs = m.values;
       for (let k = 0; k < vs.length; k++) {
         const x = vs[k];

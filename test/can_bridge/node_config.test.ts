@@ -181,6 +181,6 @@ describe('can_bridge configuration errors name file:line, key and fix', () => {
     await expect(startBridge({ config_file: SHIPPED_CONFIG, interfaces: '[can7]' } as never, [])).rejects.toThrow(/parameter interfaces: interfaces: no bus "can7" in .*Fix: use bus names of the config file: can0, can1/);
     await expect(startBridge({ config_file: SHIPPED_CONFIG, source: 'candump' }, [])).rejects.toThrow(/candump_file: source candump needs a log file/);
     await expect(startBridge({ config_file: '/nonexistent/can.yaml' }, [])).rejects.toThrow(/parameter config_file: config_file: file not found: \/nonexistent\/can.yaml\. Fix: set config_file to a can_bridge YAML file/);
-    await expect(startBridge({ source: 'serial' }, [])).rejects.toThrow(/source.*not one of socketcan, candump, topic/);
+    await expect(startBridge({ source: 'serial' }, [])).rejects.toThrow(/source.*not one of socketcan, candump, recording, topic/);
   });
 });

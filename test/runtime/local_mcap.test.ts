@@ -3,7 +3,7 @@
 // (test/runtime/py/mcap_parse.py: magic, CRCs, zstd chunks via the zstd tool, chunk and message
 // indexes, statistics). The rosbag2 layout (Jazzy's rosbag2_storage_mcap, see
 // nodes/runtime/local/rosbag2_mcap.ts) is checked field by field below; `ros2 bag info/play`
-// are run where a ROS 2 Jazzy is installed (test/runtime/rosbag2_ros.test.ts).
+// are run where a ROS 2 Jazzy is installed (test/ros/rosbag2.test.ts (npm run test:ros)).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

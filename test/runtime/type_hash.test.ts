@@ -6,7 +6,7 @@
 //  - the other std_msgs values: a generated msgspec type module (all agree with the above);
 //  - TwistStamped, PoseStamped, Imu, Odometry: ros-z's golden tests (verified by interop with
 //    rmw_zenoh_cpp).
-// Where /opt/ros/jazzy exists, test/runtime/rosbag2_ros.test.ts also compares every type vil
+// Where /opt/ros/jazzy exists, test/ros/rosbag2.test.ts (npm run test:ros) also compares every type vil
 // records with the .json files rosidl generated there.
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';

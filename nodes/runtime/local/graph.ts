@@ -214,10 +214,11 @@ export class LocalPublisher<T> implements Publisher<T> {
     const graph = this.graph;
     if (graph.dataTime !== undefined) graph.advanceDataTime(message);
     const sink = graph.sink;
-    if (sink) sink.write(state, this.owner.now(), bytes);
+    // The sink copies the time; with a data clock it is the graph's own (no copy per message).
+    if (sink) sink.write(state, graph.dataTime ?? this.owner.now(), bytes);
     const taps = state.taps;
     if (taps.length !== 0) {
-      const logTime = this.owner.now();
+      const logTime = graph.dataTime ?? this.owner.now();
       for (let i = 0; i < taps.length; i++) taps[i](state, logTime, bytes);
     }
   }

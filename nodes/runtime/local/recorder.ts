@@ -7,7 +7,7 @@
 // calls must not overlap) and the file stream, yielding between slices so a backlog never starves
 // message delivery.
 import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
-import type { IWritable } from '@mcap/core';
+import type { ByteSink } from './mcap_writer.js';
 import type { Logger } from 'pino';
 import type { Time } from '../ros.js';
 import type { MessageRegistry } from '../msg_registry.js';
@@ -16,12 +16,11 @@ import type { MessageSink, RecordingStats, TopicState } from './graph.js';
 import { Rosbag2McapWriter, type Rosbag2WriterOptions } from './rosbag2_mcap.js';
 
 /** Messages handed to McapWriter before the pump yields to the event loop. */
-const SLICE = 512;
+const SLICE = 2048;
 /** Queued bytes beyond which new messages are not recorded (counted) rather than eat all memory. */
 const MAX_BACKLOG_BYTES = 256 * 1024 * 1024;
 
-class FileSink implements IWritable {
-  private pos = 0n;
+class FileSink implements ByteSink {
   private error: Error | undefined;
 
   constructor(private readonly stream: WriteStream) {
@@ -30,28 +29,23 @@ class FileSink implements IWritable {
     });
   }
 
-  async write(buffer: Uint8Array): Promise<void> {
+  /** Queues the bytes; returns a promise only when the stream asks to wait (drain). */
+  write(buffer: Uint8Array): Promise<void> | void {
     if (this.error) throw this.error;
-    this.pos += BigInt(buffer.byteLength);
-    // McapWriter hands over copies, so the stream may keep the buffer until it is flushed.
-    if (!this.stream.write(buffer)) {
-      await new Promise<void>((resolve, reject) => {
-        const onDrain = () => {
-          this.stream.off('error', onError);
-          resolve();
-        };
-        const onError = (e: Error) => {
-          this.stream.off('drain', onDrain);
-          reject(e);
-        };
-        this.stream.once('drain', onDrain);
-        this.stream.once('error', onError);
-      });
-    }
-  }
-
-  position(): bigint {
-    return this.pos;
+    // The writer hands over a buffer it does not reuse, so the stream may keep it until flushed.
+    if (this.stream.write(buffer)) return;
+    return new Promise<void>((resolve, reject) => {
+      const onDrain = () => {
+        this.stream.off('error', onError);
+        resolve();
+      };
+      const onError = (e: Error) => {
+        this.stream.off('drain', onDrain);
+        reject(e);
+      };
+      this.stream.once('drain', onDrain);
+      this.stream.once('error', onError);
+    });
   }
 
   end(): Promise<void> {
@@ -74,10 +68,15 @@ export class McapRecorder implements MessageSink {
   private readonly writer: Rosbag2McapWriter;
   private readonly file: FileSink;
   private topics: TopicState[] = [];
-  private times: Time[] = [];
+  /** Log times as (sec, nanosec) pairs, flat. */
+  private times: number[] = [];
   private datas: Uint8Array[] = [];
   private pumping: Promise<void> | undefined;
-  private backlogBytes = 0;
+  /** Bytes of messages queued for the writer. */
+  backlogBytes = 0;
+  /** Messages taken from the queue by the pump and not yet written. */
+  private inFlight = 0;
+  private belowWaiters: { limit: number; resolve: () => void }[] = [];
   private started: Promise<void>;
   private failed: Error | undefined;
   private closing = false;
@@ -120,7 +119,7 @@ export class McapRecorder implements MessageSink {
     // The channel is registered later by the pump; the endpoints may be gone by then.
     topic.offeredQos ??= [...topic.publishers].map((p) => p.qos);
     this.topics.push(topic);
-    this.times.push(logTime);
+    this.times.push(logTime.sec, logTime.nanosec);
     this.datas.push(data);
     if (this.topics.length > this.stats.maxBacklog) this.stats.maxBacklog = this.topics.length;
     if (this.pumping === undefined) this.pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
@@ -138,6 +137,9 @@ export class McapRecorder implements MessageSink {
   private fail(e: Error): void {
     if (this.failed) return;
     this.failed = e;
+    this.backlogBytes = 0;
+    this.inFlight = 0;
+    queueMicrotask(() => this.wakeBelow());
     this.stats.error = e.message;
     this.topics = [];
     this.times = [];
@@ -154,25 +156,60 @@ export class McapRecorder implements MessageSink {
       this.topics = [];
       this.times = [];
       this.datas = [];
+      this.inFlight = topics.length;
       await this.run(async () => {
         for (let i = 0; i < topics.length; i++) {
           const state = topics[i];
-          const channelId = state.channelId ?? (await this.registerChannel(state));
-          const t = times[i];
-          const ns = BigInt(t.sec) * 1_000_000_000n + BigInt(t.nanosec);
-          await this.writer.write(channelId, ns, ns, datas[i]);
+          const channelId = state.channelId ?? this.registerChannel(state);
+          const data = datas[i];
+          const wait = this.writer.write(channelId, times[2 * i], times[2 * i + 1], data);
+          if (wait) await wait;
           this.stats.messages++;
-          this.stats.bytes += datas[i].byteLength;
-          this.backlogBytes -= datas[i].byteLength;
+          this.stats.bytes += data.byteLength;
+          this.backlogBytes -= data.byteLength;
+          this.inFlight--;
+          if (this.belowWaiters.length && (i & 63) === 0) this.wakeBelow();
           if (i % SLICE === SLICE - 1) await new Promise<void>((resolve) => setImmediate(resolve));
         }
       });
     }
     this.pumping = undefined;
+    this.wakeBelow();
   }
 
-  private async registerChannel(state: TopicState): Promise<number> {
-    const channelId = await this.writer.addTopic({ name: state.name, type: state.type, offeredQos: state.offeredQos ?? [...state.publishers].map((p) => p.qos) });
+  /** Seconds between the first and the last log time written. */
+  dataSpanSeconds(): number {
+    const s = this.writer.span();
+    return s ? Number(s.end - s.start) / 1e9 : 0;
+  }
+
+  /** Messages waiting for the writer. */
+  get backlog(): number {
+    return this.topics.length + this.inFlight;
+  }
+
+  /**
+   * Resolves once at most `limit` messages wait for the writer (at once when fewer do, or when
+   * the recording failed or closed): backpressure for producers that can wait (vil import).
+   */
+  backlogBelow(limit: number): Promise<void> {
+    if (this.backlog <= limit || this.failed || this.closing) return Promise.resolve();
+    return new Promise((resolve) => this.belowWaiters.push({ limit, resolve }));
+  }
+
+  private wakeBelow(): void {
+    if (this.belowWaiters.length === 0) return;
+    const done = this.failed !== undefined || this.closing;
+    const keep: { limit: number; resolve: () => void }[] = [];
+    for (const w of this.belowWaiters) {
+      if (done || this.backlog <= w.limit) w.resolve();
+      else keep.push(w);
+    }
+    this.belowWaiters = keep;
+  }
+
+  private registerChannel(state: TopicState): number {
+    const channelId = this.writer.addTopic({ name: state.name, type: state.type, offeredQos: state.offeredQos ?? [...state.publishers].map((p) => p.qos) });
     state.channelId = channelId;
     return channelId;
   }

@@ -12,10 +12,11 @@
 // - at close, a metadata record "rosbag2" whose "serialized_metadata" is the bag's metadata YAML
 //   (version 9) as MCAPStorage::update_metadata writes it; `ros2 bag info` of the single file
 //   reads it (mcap_storage.cpp read_metadata).
-// The writer owns no file: it writes to an IWritable (the recorder's file sink).
+// The MCAP records themselves are written by mcap_writer.ts; this module owns no file: it writes
+// to a ByteSink (the recorder's file sink).
 import { zstdCompressSync, constants as zlibConstants } from 'node:zlib';
 import { basename } from 'node:path';
-import { McapWriter, type IWritable } from '@mcap/core';
+import { McapStreamWriter, type ByteSink } from './mcap_writer.js';
 import { stringify as stringifyYaml } from 'yaml';
 import type { QosSettings } from '../ros.js';
 import type { MessageRegistry } from '../msg_registry.js';
@@ -76,7 +77,7 @@ interface TopicEntry {
 }
 
 export class Rosbag2McapWriter {
-  private readonly writer: McapWriter;
+  private readonly writer: McapStreamWriter;
   private readonly schemaIds = new Map<string, number>();
   private readonly topics: TopicEntry[] = [];
   private readonly encoder = new TextEncoder();
@@ -85,77 +86,81 @@ export class Rosbag2McapWriter {
   private ended = false;
 
   constructor(
-    writable: IWritable,
+    sink: ByteSink,
     private readonly registry: MessageRegistry,
     options: Rosbag2WriterOptions,
   ) {
     this.fileName = basename(options.fileName);
-    this.library = options.library ?? 'vil (mcap-typescript)';
-    const compression = options.compression ?? 'zstd';
+    this.library = options.library ?? 'vil';
     const level = options.zstdLevel ?? 1;
-    this.writer = new McapWriter({
-      writable,
-      useChunks: true,
+    this.writer = new McapStreamWriter(sink, {
       chunkSize: options.chunkSize ?? 768 * 1024,
-      useStatistics: true,
-      useSummaryOffsets: true,
-      useChunkIndex: true,
-      useMessageIndex: true,
-      compressChunk:
-        compression === 'zstd'
-          ? (data) => ({ compression: 'zstd', compressedData: zstdCompressSync(data, { params: { [zlibConstants.ZSTD_c_compressionLevel]: level } }) })
+      compression:
+        (options.compression ?? 'zstd') === 'zstd'
+          ? { name: 'zstd', compress: (data) => zstdCompressSync(data, { params: { [zlibConstants.ZSTD_c_compressionLevel]: level } }) }
           : undefined,
     });
   }
 
-  start(): Promise<void> {
-    return this.writer.start({ profile: 'ros2', library: this.library });
+  async start(): Promise<void> {
+    await this.writer.begin('ros2', this.library);
   }
 
   /** Registers a topic (its schema once per type) and returns its channel id. */
-  async addTopic(topic: BagTopic): Promise<number> {
+  addTopic(topic: BagTopic): number {
     let schemaId = this.schemaIds.get(topic.type);
     if (schemaId === undefined) {
-      schemaId = await this.writer.registerSchema({ name: topic.type, encoding: 'ros2msg', data: this.encoder.encode(this.registry.schemaText(topic.type)) });
+      schemaId = this.writer.addSchema(topic.type, 'ros2msg', this.encoder.encode(this.registry.schemaText(topic.type)));
       this.schemaIds.set(topic.type, schemaId);
     }
     const hash = typeHash(this.registry, topic.type);
-    const channelId = await this.writer.registerChannel({
-      topic: topic.name,
+    const channelId = this.writer.addChannel(
+      topic.name,
       schemaId,
-      messageEncoding: 'cdr',
-      metadata: new Map([
+      'cdr',
+      new Map([
         ['offered_qos_profiles', offeredQosYaml(topic.offeredQos)],
         ['topic_type_hash', hash],
       ]),
-    });
+    );
     this.topics.push({ topic, channelId, hash });
     return channelId;
   }
 
-  /** One CDR message; times in nanoseconds since the epoch. */
-  write(channelId: number, logTime: bigint, publishTime: bigint, data: Uint8Array): Promise<void> {
-    return this.writer.addMessage({ channelId, sequence: 0, logTime, publishTime, data });
+  /**
+   * One CDR message, received (log time) and sent (publish time) at the same (sec, nanosec).
+   * Returns a promise only when a finished chunk went to the sink and it asks to wait.
+   */
+  write(channelId: number, sec: number, nanosec: number, data: Uint8Array): Promise<void> | void {
+    return this.writer.addMessage(channelId, 0, sec, nanosec, sec, nanosec, data);
   }
 
   /** Messages written so far. */
   get messageCount(): number {
-    return Number(this.writer.statistics?.messageCount ?? 0n);
+    return this.writer.messages;
+  }
+
+  /** Log times of the first and last message written [ns], undefined before the first. */
+  span(): { start: bigint; end: bigint } | undefined {
+    const s = this.writer.start;
+    if (s === undefined) return undefined;
+    const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+    return { start: ns(s), end: ns(this.writer.end) };
   }
 
   /** The bag metadata YAML (what `ros2 bag info` shows), from what was written. */
   serializedMetadata(): string {
-    const stats = this.writer.statistics!;
-    const count = stats.messageCount;
-    const start = count > 0n ? stats.messageStartTime : 0n;
-    const duration = count > 0n ? stats.messageEndTime - stats.messageStartTime : 0n;
+    const span = this.span();
+    const count = this.writer.messages;
+    const start = span?.start ?? 0n;
+    const duration = span ? span.end - span.start : 0n;
     const big = (v: bigint): number | bigint => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
     const doc = {
       version: METADATA_VERSION,
       storage_identifier: 'mcap',
       duration: { nanoseconds: big(duration) },
       starting_time: { nanoseconds_since_epoch: big(start) },
-      message_count: big(count),
+      message_count: count,
       topics_with_message_count: this.topics.map((t) => ({
         topic_metadata: {
           name: t.topic.name,
@@ -164,12 +169,12 @@ export class Rosbag2McapWriter {
           offered_qos_profiles: t.topic.offeredQos.map(qosProfile),
           type_description_hash: t.hash,
         },
-        message_count: big(stats.channelMessageCounts.get(t.channelId) ?? 0n),
+        message_count: this.writer.countOf(t.channelId),
       })),
       compression_format: '',
       compression_mode: '',
       relative_file_paths: [this.fileName],
-      files: [{ path: this.fileName, starting_time: { nanoseconds_since_epoch: big(start) }, duration: { nanoseconds: big(duration) }, message_count: big(count) }],
+      files: [{ path: this.fileName, starting_time: { nanoseconds_since_epoch: big(start) }, duration: { nanoseconds: big(duration) }, message_count: count }],
       custom_data: {},
       ros_distro: ROS_DISTRO,
     };
@@ -180,7 +185,7 @@ export class Rosbag2McapWriter {
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    await this.writer.addMetadata({ name: 'rosbag2', metadata: new Map([['serialized_metadata', this.serializedMetadata()]]) });
-    await this.writer.end();
+    await this.writer.addMetadata('rosbag2', new Map([['serialized_metadata', this.serializedMetadata()]]));
+    await this.writer.finish();
   }
 }
