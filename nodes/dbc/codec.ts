@@ -595,6 +595,11 @@ function compileSignal(message: DbcMessage, sig: DbcSignal, index: number): Comp
   if (sig.length > 64) {
     throw new ConfigError({ ...where, problem: `signal of ${sig.length} bits; vil decodes signals of 1..64 bits`, fix: 'split the signal or drop it from the DBC' });
   }
+  for (const [what, v] of [['scale', sig.scale], ['offset', sig.offset]] as const) {
+    if (!Number.isFinite(v)) {
+      throw new ConfigError({ ...where, problem: `${what} ${v}; scale and offset must be finite numbers`, fix: `correct the ${what} of the signal` });
+    }
+  }
   const segs = signalSegments(sig.byteOrder, sig.start, sig.length);
   const need = bytesNeeded(segs);
   if (need > message.length) {

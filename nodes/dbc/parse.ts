@@ -896,6 +896,9 @@ const VFRAMEFORMAT_LABELS = [
 /** Why a signal cannot be decoded from its message, or null. */
 function signalDefect(m: DbcMessage, s: DbcSignal): string | null {
   if (s.length > 64) return `signal ${s.name} has ${s.length} bits; vil decodes signals of 1..64 bits`;
+  // "1e309" reads as Infinity: every value would be ±Infinity or NaN and nothing could be encoded.
+  if (!Number.isFinite(s.scale)) return `signal ${s.name} has scale ${s.scale}; scale and offset must be finite numbers`;
+  if (!Number.isFinite(s.offset)) return `signal ${s.name} has offset ${s.offset}; scale and offset must be finite numbers`;
   if (s.valueType === 'float32' && s.length !== 32) return `signal ${s.name} is a float (SIG_VALTYPE_ 1) of ${s.length} bits, not 32`;
   if (s.valueType === 'float64' && s.length !== 64) return `signal ${s.name} is a double (SIG_VALTYPE_ 2) of ${s.length} bits, not 64`;
   const need = bytesNeeded(signalSegments(s.byteOrder, s.start, s.length));

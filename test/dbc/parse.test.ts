@@ -324,6 +324,9 @@ describe('a defect leaves its statement or message out with a warning naming fil
     ['signal of 65 bits', 'BO_ 1 M: 16 X\n SG_ S : 0|65@1+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has 65 bits; vil decodes signals of 1\.\.64 bits/],
     ['bare m in a multiplexed message', 'BO_ 1 M: 8 X\n SG_ Sw M : 0|8@1+ (1,0) [0|0] "" X\n SG_ A m : 8|8@1+ (1,0) [0|0] "" X\n', 3, undefined, 'message', /^message M left out: signal A is marked "m" without a multiplexer value in a message multiplexed by Sw/],
     ['stray character', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n$\n', 3, 1, 'statement', /^statement left out: statement: expected a DBC keyword .*found unexpected character "\$"/],
+    // Found by npm run fuzz: a scale or offset beyond a double made every value ±Infinity or NaN.
+    ['scale beyond a double', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (-1e309,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has scale -Infinity; scale and offset must be finite numbers/],
+    ['offset beyond a double', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,2e308) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has offset Infinity; scale and offset must be finite numbers/],
     ['stray character inside a signal', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (.25,0) [0|0] "" X\n', 2, 18, 'message', /^message M left out: SG_ S: expected the scale factor, found unexpected character "\."/],
     ['SG_ without BO_', 'VERSION ""\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n', 2, 2, 'statement', /^SG_ left out: SG_ outside a message/],
   ];
