@@ -419,8 +419,15 @@ export class MessageCodec {
       raw = Number(v);
     } else {
       if (!Number.isFinite(v) && !s.isFloat) throw new EncodeError(`${where}: ${v} is not a finite number`);
-      const x = s.identity ? v : (v - sig.offset) / sig.scale;
+      let x: number;
+      if (s.identity) x = v;
+      else if (sig.scale === 0) {
+        // Every raw value decodes to the offset: that value is raw 0, any other has no raw value.
+        if (v !== sig.offset) throw new EncodeError(`${where}: ${v} cannot be encoded: the scale is 0, every raw value decodes to ${sig.offset}`);
+        x = 0;
+      } else x = (v - sig.offset) / sig.scale;
       raw = s.isFloat ? x : roundHalfEven(x);
+      if (!s.isFloat && !Number.isFinite(raw)) throw new EncodeError(`${where}: ${v} gives raw value ${raw}, which does not fit ${sig.length} bits`);
       if (strict && !(s.choices?.has(raw) ?? false)) {
         const tol = Math.abs(sig.scale) * 1e-6;
         if (sig.minimum !== null && v < sig.minimum - tol) throw new EncodeError(`${where}: ${v} is below the minimum ${sig.minimum}`);

@@ -3,7 +3,7 @@
 // worked out by hand. Then round trips over every message of every file, and the generated
 // decoder against the interpreted one on random payloads.
 import { describe, expect, it } from 'vitest';
-import { DECODE_OK, DECODE_SHORT, compileDatabase, type MessageCodec } from '../../nodes/dbc/codec.js';
+import { DECODE_OK, DECODE_SHORT, EncodeError, compileDatabase, type MessageCodec } from '../../nodes/dbc/codec.js';
 import { parseDbc } from '../../nodes/dbc/parse.js';
 import type { DbcSignal } from '../../nodes/dbc/model.js';
 import { DBC_FILES, hex, load, model, rng } from './helpers.js';
@@ -462,4 +462,43 @@ describe('a signal whose scale or offset is not a finite number cannot be compil
       }
     });
   }
+});
+
+describe('encoding never throws anything but EncodeError (found by npm run fuzz)', () => {
+  const db = compileDatabase(
+    parseDbc(
+      [
+        'BO_ 1 Zero: 8 X',
+        ' SG_ Wide : 0|54@0+ (0,5) [0|0] "" X',
+        'BO_ 2 ZeroNarrow: 8 X',
+        ' SG_ N : 0|8@1+ (0,5) [0|0] "" X',
+        'BO_ 3 Tiny: 8 X',
+        ' SG_ T : 0|64@1- (1e-300,0) [0|0] "" X',
+        '',
+      ].join('\n'),
+      'enc.dbc',
+    ),
+  );
+  const wide = db.byName('Zero')!;
+  const narrow = db.byName('ZeroNarrow')!;
+  const tiny = db.byName('Tiny')!;
+
+  it('scale 0: the offset (what every raw value decodes to) encodes as raw 0; any other value is an EncodeError', () => {
+    // Before: a 54-bit signal threw RangeError (BigInt of NaN); an 8-bit one wrote 0 whatever the value.
+    for (const m of [wide, narrow]) {
+      const name = m.signalNames[0];
+      expect(m.encode({ [name]: 5 })).toEqual(new Uint8Array(8));
+      expect(m.decode(m.encode({ [name]: 5 })).signals[name]).toBe(5);
+      expect(m.encodeInto(Float64Array.of(5), new Uint8Array(8))).toEqual(new Uint8Array(8));
+      expect(() => m.encode({ [name]: 6 })).toThrow(EncodeError);
+      expect(() => m.encode({ [name]: 6 })).toThrow(/scale is 0/);
+      expect(() => m.encodeInto(Float64Array.of(6), new Uint8Array(8))).toThrow(EncodeError);
+    }
+  });
+
+  it('a value whose raw value is beyond a double (1e300 at scale 1e-300) is an EncodeError, not a RangeError', () => {
+    expect(() => tiny.encode({ T: 1e300 }, { strict: false })).toThrow(EncodeError);
+    expect(() => tiny.encodeInto(Float64Array.of(1e300), new Uint8Array(8))).toThrow(EncodeError);
+    expect(() => tiny.encodeInto(Float64Array.of(-1e300), new Uint8Array(8))).toThrow(/does not fit/);
+  });
 });
