@@ -602,6 +602,10 @@ function compileSignal(message: DbcMessage, sig: DbcSignal, index: number): Comp
   if (sig.length > 64) {
     throw new ConfigError({ ...where, problem: `signal of ${sig.length} bits; vil decodes signals of 1..64 bits`, fix: 'split the signal or drop it from the DBC' });
   }
+  if (!(Number.isInteger(sig.start) && sig.start >= 0) || !(Number.isInteger(sig.length) && sig.length >= 1)) {
+    // Bits before the payload would be read as undefined: NaN from generated code, 0 from the interpreter.
+    throw new ConfigError({ ...where, problem: `start bit ${sig.start} is not a bit of the message (or the length ${sig.length} is not 1..64 bits)`, fix: 'correct the start bit and length of the signal' });
+  }
   for (const [what, v] of [['scale', sig.scale], ['offset', sig.offset]] as const) {
     if (!Number.isFinite(v)) {
       throw new ConfigError({ ...where, problem: `${what} ${v}; scale and offset must be finite numbers`, fix: `correct the ${what} of the signal` });

@@ -450,6 +450,16 @@ describe('generated decoder = interpreted decoder on random payloads', () => {
 describe('a signal whose scale or offset is not a finite number cannot be compiled (found by npm run fuzz)', () => {
   // A model built by hand (or by another importer) is checked as the parser checks DBC text:
   // raw × ±Infinity is ±Infinity or NaN, never a value, and nothing can be encoded.
+  it('a negative start bit (hand-built model): left out with a warning, not read from before the payload', () => {
+    const m = parseDbc('BO_ 1 Bad: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nBO_ 2 Good: 8 X\n SG_ G : 0|8@1+ (1,0) [0|0] "" X\n', 'hand.dbc');
+    m.messages[0].signals[0].start = -8;
+    for (const codegen of [true, false]) {
+      const db = compileDatabase(m, { codegen });
+      expect(db.messages.map((c) => c.name)).toEqual(['Good']);
+      expect(db.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^message Bad left out: start bit -8 is not a bit of the message/)]);
+    }
+  });
+
   for (const [field, value] of [['scale', Infinity], ['scale', NaN], ['offset', -Infinity]] as const) {
     it(`${field} ${value}: the message is left out with a warning, the others compile`, () => {
       const m = parseDbc('BO_ 1 Bad: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nBO_ 2 Good: 8 X\n SG_ G : 0|8@1+ (1,0) [0|0] "" X\n', 'hand.dbc');
