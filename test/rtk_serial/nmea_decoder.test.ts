@@ -317,6 +317,23 @@ describe('malformed input', () => {
     expect(decode([HEMI.find((s) => typeOf(s) === 'ZDA')!, edit(GGA, { 1: '19x058.00' })], { stamp: 'gnss' }).fixes).toHaveLength(0);
   });
 
+  it('a number beyond a double (309 digits) is malformed, never Infinity: no infinite velocity, altitude or covariance (found by npm run fuzz)', () => {
+    const huge = '9'.repeat(309); // Number() of it is Infinity
+    const rmc = UBLOX.find((s) => typeOf(s) === 'RMC')!;
+    const fast = decode([edit(rmc, { 7: huge })]);
+    expect(fast.velocities).toHaveLength(0); // was {x: Infinity, y: -Infinity}: a speed, not a number
+    expect(fast.decoder.counters.malformed).toBe(1);
+    const high = decode([edit(GGA, { 9: huge })]);
+    expect(high.fixes).toHaveLength(1);
+    expect(high.fixes[0].msg.altitude).toBeNaN(); // was Infinity
+    expect(high.decoder.counters.malformed).toBe(1);
+    const gst = UBLOX.find((s) => typeOf(s) === 'GST')!;
+    const epoch = UBLOX.slice(UBLOX.indexOf(gst) - 8, UBLOX.indexOf(gst) + 1).map((s) => (s === gst ? edit(gst, { 6: huge }) : s));
+    for (const f of decode(epoch).fixes) for (const c of f.msg.position_covariance) expect(Number.isFinite(c)).toBe(true);
+    const speed = decode([edit(rmc, { 7: `-${huge}` })]);
+    expect(speed.velocities).toHaveLength(0);
+  });
+
   it('property: random corruption of real sentences (checksum recomputed) never throws and never yields NaN in a fix, velocity or heading', () => {
     const all = [...UBLOX, ...POLARX, ...HEMI];
     const alphabet = '0123456789.,-+NSEWATVMR*$ \u00ff';
