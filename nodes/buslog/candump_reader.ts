@@ -8,7 +8,7 @@ import { CandumpParseError, parseCandumpLine } from './candump.js';
 import type { BusLogReader, LogFrame, RecordingInfo, SkipCounters } from './frame.js';
 import { asRecordingError, RandomAccessFile } from './file_source.js';
 import { BATCH } from './merge.js';
-import { ReorderWindow } from './reorder.js';
+import { OUT_OF_ROS_TIME, ReorderWindow } from './reorder.js';
 import { readLines } from './text_lines.js';
 
 const FIRST_FREE = 1000;
@@ -126,6 +126,7 @@ export class CandumpReader implements BusLogReader {
     }
     window.drain(ready, true);
     if (window.late) this.skipped['frames more than 1024 places out of time order (emitted late)'] = window.late;
+    if (window.outOfRange) this.skipped[OUT_OF_ROS_TIME] = window.outOfRange;
     if (ready.length) yield ready;
     await this.close();
     if (failure) throw failure;

@@ -1,0 +1,54 @@
+// A frame whose time no ROS time stamp holds (builtin_interfaces/Time: int32 seconds, so
+// 1970-01-01 .. 2038-01-19 03:14:07) is left out and counted by every reader: can_bridge could not
+// publish it, and a corrupt start time must not turn a recording into stamps from the year 2158.
+// Found by npm run fuzz (an MF4 with a flipped bit in its HD start time gave sec 5,937,830,752).
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRecording } from '../../nodes/buslog/open.js';
+import { blfFile, blfObject, canMessage } from './blf_writer.js';
+import { FIXTURES, readAll } from './reference.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vil-buslog-time-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let k = 0;
+function save(b: Uint8Array, ext: string): string {
+  const p = join(dir, `f${k++}${ext}`);
+  writeFileSync(p, b);
+  return p;
+}
+
+const SKIPPED = 'frames with a time no ROS time stamp holds (before 1970 or after 2038-01-19 03:14:07 UTC)';
+const Y2200_MS = Date.UTC(2200, 0, 1);
+
+describe('frames whose time is beyond a ROS time stamp are left out and counted', () => {
+  it('MF4 whose HD start time is in 2200: no frame, every one counted', async () => {
+    const bytes = Buffer.from(readFileSync(join(FIXTURES, 'mf4/css_17BD1DB7_00000170.MF4')));
+    const whole = await readAll(await openRecording(save(bytes, '.MF4')));
+    expect(whole.length).toBeGreaterThan(1000);
+    const hd = bytes.indexOf('##HD');
+    bytes.writeBigUInt64LE(BigInt(Y2200_MS) * 1_000_000n, hd + 72); // hd_start_time_ns
+    const r = await openRecording(save(bytes, '.MF4'));
+    expect(await readAll(r)).toEqual([]);
+    expect(r.skipped[SKIPPED]).toBe(whole.length);
+  });
+
+  it('BLF whose header start time is in 2200; a frame 100 years after a 2024 start', async () => {
+    const objects = [blfObject({ type: 1, ts: 1_000, payload: canMessage(1, 0, 1, 0x123, [1]) }), blfObject({ type: 1, ts: 2_000, payload: canMessage(1, 0, 1, 0x124, [2]) })];
+    const late = await openRecording(save(blfFile(objects, { startMs: Y2200_MS }), '.blf'));
+    expect(await readAll(late)).toEqual([]);
+    expect(late.skipped[SKIPPED]).toBe(2);
+    const century = 100 * 365.25 * 86400 * 1e9;
+    const mixed = await openRecording(save(blfFile([objects[0], blfObject({ type: 1, ts: century, payload: canMessage(1, 0, 1, 0x125, [3]) })], { startMs: Date.UTC(2024, 0, 1) }), '.blf'));
+    expect((await readAll(mixed)).map((f) => f.id)).toEqual([0x123]);
+    expect(mixed.skipped[SKIPPED]).toBe(1);
+  });
+
+  it('ASC: an event 3,000,000,000 s after the measurement start', async () => {
+    const text = ['date Mon Jan 1 00:00:00.000 am 2024', 'base hex  timestamps absolute', '0.010000 1  123  Rx   d 1 01', '3000000000.000000 1  124  Rx   d 1 02', '0.020000 1  125  Rx   d 1 03', ''].join('\n');
+    const r = await openRecording(save(Buffer.from(text), '.asc'));
+    expect((await readAll(r)).map((f) => f.id)).toEqual([0x123, 0x125]);
+    expect(r.skipped[SKIPPED]).toBe(1);
+  });
+});
