@@ -16,7 +16,7 @@
 import type { BusLogReader, LogFrame, RecordingInfo, SkipCounters } from './frame.js';
 import { asRecordingError, RandomAccessFile } from './file_source.js';
 import { BATCH } from './merge.js';
-import { OUT_OF_ROS_TIME, ReorderWindow } from './reorder.js';
+import { ReorderWindow } from './reorder.js';
 import { readLines } from './text_lines.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -167,7 +167,7 @@ export class AscReader implements BusLogReader {
     }
     window.drain(ready, true);
     if (window.late) this.count('frames more than 1024 places out of time order (emitted late)', window.late);
-    if (window.outOfRange) this.count(OUT_OF_ROS_TIME, window.outOfRange);
+    for (const [why, n] of Object.entries(window.rejected)) this.count(why, n);
     if (ready.length) yield ready;
     await this.close();
     if (failure) throw failure;

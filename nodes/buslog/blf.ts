@@ -13,7 +13,7 @@ import { constants, inflateSync } from 'node:zlib';
 import { RecordingError, type BusLogReader, type LogFrame, type RecordingInfo, type SkipCounters } from './frame.js';
 import { asRecordingError, RandomAccessFile } from './file_source.js';
 import { BATCH } from './merge.js';
-import { OUT_OF_ROS_TIME, ReorderWindow } from './reorder.js';
+import { ReorderWindow } from './reorder.js';
 
 const LOBJ = 0x4a424f4c; // "LOBJ" little-endian
 const LOG_CONTAINER = 10;
@@ -178,7 +178,7 @@ export class BlfReader implements BusLogReader {
     }
     window.drain(ready, true);
     if (window.late) this.count('frames more than 1024 places out of time order (emitted late)', window.late);
-    if (window.outOfRange) this.count(OUT_OF_ROS_TIME, window.outOfRange);
+    for (const [why, n] of Object.entries(window.rejected)) this.count(why, n);
     if (ready.length) yield ready;
     await this.close();
     if (failure) throw failure;

@@ -8,7 +8,7 @@ import { CandumpParseError, parseCandumpLine } from './candump.js';
 import type { BusLogReader, LogFrame, RecordingInfo, SkipCounters } from './frame.js';
 import { asRecordingError, RandomAccessFile } from './file_source.js';
 import { BATCH } from './merge.js';
-import { OUT_OF_ROS_TIME, ReorderWindow } from './reorder.js';
+import { ReorderWindow } from './reorder.js';
 import { readLines } from './text_lines.js';
 
 const FIRST_FREE = 1000;
@@ -126,7 +126,7 @@ export class CandumpReader implements BusLogReader {
     }
     window.drain(ready, true);
     if (window.late) this.skipped['frames more than 1024 places out of time order (emitted late)'] = window.late;
-    if (window.outOfRange) this.skipped[OUT_OF_ROS_TIME] = window.outOfRange;
+    for (const [why, n] of Object.entries(window.rejected)) this.skipped[why] = (this.skipped[why] ?? 0) + n;
     if (ready.length) yield ready;
     await this.close();
     if (failure) throw failure;

@@ -32,7 +32,7 @@ import {
   type GroupPlan,
 } from './mf4_layout.js';
 import { BATCH, mergeByTime } from './merge.js';
-import { PENDING, OUT_OF_ROS_TIME, ReorderWindow } from './reorder.js';
+import { PENDING, ReorderWindow } from './reorder.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 /** A VLSD entry longer than this is taken as corrupt (CAN payloads are <= 64 bytes). */
@@ -345,7 +345,7 @@ class DgDecoder {
     this.window.drain(this.ready, true);
     this.count('frames dropped: VLSD payload never came', this.window.dropped);
     this.count('frames more than 1024 places out of time order (emitted late)', this.window.late);
-    this.count(OUT_OF_ROS_TIME, this.window.outOfRange);
+    for (const [why, n] of Object.entries(this.window.rejected)) this.count(why, n);
     if (this.ready.length) yield this.ready;
     this.ready = [];
     await this.data.close();

@@ -3,14 +3,10 @@
 // follow them, so a frame up to `hold` places late still lands where its time says. Equal times
 // keep the rank given (MF4 channel-group order), then arrival order: the sort is stable.
 // The window is a ring buffer that grows only while frames wait for a payload. Every reader's frames
-// pass through it, so it is also where a frame whose time no ROS stamp can carry is left out
-// (counted in outOfRange): can_bridge could not publish it.
-import type { LogFrame } from './frame.js';
-
-/** builtin_interfaces/Time.sec is int32: the latest second a ROS time stamp holds (2038-01-19 03:14:07 UTC). */
-export const MAX_ROS_SEC = 2 ** 31 - 1;
-/** The skip reason of frames whose time no ROS time stamp holds (a corrupt start time, a wild clock). */
-export const OUT_OF_ROS_TIME = 'frames with a time no ROS time stamp holds (before 1970 or after 2038-01-19 03:14:07 UTC)';
+// pass through it, so it is also where a frame that cannot be carried (frame_check.ts) is left out,
+// counted by reason in `rejected`.
+import type { LogFrame, SkipCounters } from './frame.js';
+import { frameDefect } from './frame_check.js';
 
 /** Placeholder payload of a frame whose bytes have not arrived yet (MF4 VLSD record after its frame). */
 export const PENDING: Uint8Array = new Uint8Array(0);
@@ -27,8 +23,8 @@ export class ReorderWindow {
   late = 0;
   /** Frames dropped because their payload never arrived. */
   dropped = 0;
-  /** Frames left out because no ROS time stamp holds their time (see OUT_OF_ROS_TIME). */
-  outOfRange = 0;
+  /** Frames left out by reason (frame_check.ts): a time no ROS stamp holds, an id too wide. */
+  readonly rejected: SkipCounters = {};
 
   constructor(
     private readonly hold = 1024,
@@ -62,10 +58,9 @@ export class ReorderWindow {
   }
 
   push(f: LogFrame, rank: number): void {
-    const sec = f.sec;
-    const ns = f.nanosec;
-    if (!(sec >= 0 && sec <= MAX_ROS_SEC && Number.isInteger(sec) && ns >= 0 && ns < 1e9 && Number.isInteger(ns))) {
-      this.outOfRange++;
+    const defect = frameDefect(f);
+    if (defect !== undefined) {
+      this.rejected[defect] = (this.rejected[defect] ?? 0) + 1;
       return;
     }
     if (this.count === this.ring.length) this.grow();

@@ -1,3 +1,6 @@
+// Frames no bus or ROS message can carry are left out and counted by every reader (found by npm run
+// fuzz): a time beyond a ROS time stamp, an 11-bit frame with an id above 7FF.
+//
 // A frame whose time no ROS time stamp holds (builtin_interfaces/Time: int32 seconds, so
 // 1970-01-01 .. 2038-01-19 03:14:07) is left out and counted by every reader: can_bridge could not
 // publish it, and a corrupt start time must not turn a recording into stamps from the year 2158.
@@ -7,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRecording } from '../../nodes/buslog/open.js';
+import { ID_TOO_WIDE, OUT_OF_ROS_TIME } from '../../nodes/buslog/frame_check.js';
 import { blfFile, blfObject, canMessage } from './blf_writer.js';
 import { FIXTURES, readAll } from './reference.js';
 
@@ -19,7 +23,7 @@ function save(b: Uint8Array, ext: string): string {
   return p;
 }
 
-const SKIPPED = 'frames with a time no ROS time stamp holds (before 1970 or after 2038-01-19 03:14:07 UTC)';
+const SKIPPED = OUT_OF_ROS_TIME;
 const Y2200_MS = Date.UTC(2200, 0, 1);
 
 describe('frames whose time is beyond a ROS time stamp are left out and counted', () => {
@@ -50,5 +54,22 @@ describe('frames whose time is beyond a ROS time stamp are left out and counted'
     const r = await openRecording(save(Buffer.from(text), '.asc'));
     expect((await readAll(r)).map((f) => f.id)).toEqual([0x123, 0x125]);
     expect(r.skipped[SKIPPED]).toBe(1);
+  });
+});
+
+describe('a standard frame with an id above 7FF is left out and counted', () => {
+  it('BLF: CAN_MESSAGE id 0x81B without the extended bit; the extended 0x8000081B is read', async () => {
+    const r = await openRecording(
+      save(
+        blfFile([
+          blfObject({ type: 1, ts: 1_000, payload: canMessage(1, 0, 1, 0x81b, [1]) }),
+          blfObject({ type: 1, ts: 2_000, payload: canMessage(1, 0, 1, 0x8000081b, [2]) }),
+          blfObject({ type: 1, ts: 3_000, payload: canMessage(1, 0, 1, 0x7ff, [3]) }),
+        ], { startMs: Date.UTC(2024, 0, 1) }),
+        '.blf',
+      ),
+    );
+    expect((await readAll(r)).map((f) => [f.id, f.extended])).toEqual([[0x81b, true], [0x7ff, false]]);
+    expect(r.skipped[ID_TOO_WIDE]).toBe(1);
   });
 });
