@@ -38,6 +38,12 @@ describe('bad layouts are refused naming file:line and key', () => {
     expect(e.key).toBe('(YAML)');
   });
 
+  it('a packet of no bytes (fields: only {align: 1}) is refused (found by npm run fuzz)', () => {
+    const e = refused(`${POSE}fields:\n  - {align: 1}\n`);
+    expect(e.key).toBe('fields');
+    expect(e.problem).toMatch(/no bytes/);
+  });
+
   it('unknown type', () => {
     const e = refused(`${POSE}fields:\n  - {name: x, type: f64, source: pose.position.x}\n  - {name: y, type: u12, source: pose.position.y}\n`);
     expect(e.key).toBe('fields[1].type');
