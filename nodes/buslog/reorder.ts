@@ -3,8 +3,8 @@
 // follow them, so a frame up to `hold` places late still lands where its time says. Equal times
 // keep the rank given (MF4 channel-group order), then arrival order: the sort is stable.
 // The window is a ring buffer that grows only while frames wait for a payload. Every reader's frames
-// pass through it, so it is also where a frame that cannot be carried (frame_check.ts) is left out,
-// counted by reason in `rejected`.
+// pass through it, so it is also where a frame that cannot be carried (frame_check.ts) is left out
+// as it leaves, counted by reason in `rejected`.
 import type { LogFrame, SkipCounters } from './frame.js';
 import { frameDefect } from './frame_check.js';
 
@@ -58,11 +58,6 @@ export class ReorderWindow {
   }
 
   push(f: LogFrame, rank: number): void {
-    const defect = frameDefect(f);
-    if (defect !== undefined) {
-      this.rejected[defect] = (this.rejected[defect] ?? 0) + 1;
-      return;
-    }
     if (this.count === this.ring.length) this.grow();
     const ring = this.ring;
     const rk = this.rank;
@@ -96,6 +91,12 @@ export class ReorderWindow {
       this.count--;
       if (f.data === PENDING) {
         this.dropped++;
+        continue;
+      }
+      // Checked as it leaves: an MF4 frame's payload may arrive after the frame itself.
+      const defect = frameDefect(f);
+      if (defect !== undefined) {
+        this.rejected[defect] = (this.rejected[defect] ?? 0) + 1;
         continue;
       }
       if (f.sec < this.lastSec || (f.sec === this.lastSec && f.nanosec < this.lastNsec)) this.late++;

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRecording } from '../../nodes/buslog/open.js';
-import { ID_TOO_WIDE, OUT_OF_ROS_TIME } from '../../nodes/buslog/frame_check.js';
+import { ID_TOO_WIDE, LENGTH_NOT_DLC, OUT_OF_ROS_TIME } from '../../nodes/buslog/frame_check.js';
 import { blfFile, blfObject, canMessage } from './blf_writer.js';
 import { FIXTURES, readAll } from './reference.js';
 
@@ -71,5 +71,26 @@ describe('a standard frame with an id above 7FF is left out and counted', () => 
     );
     expect((await readAll(r)).map((f) => [f.id, f.extended])).toEqual([[0x81b, true], [0x7ff, false]]);
     expect(r.skipped[ID_TOO_WIDE]).toBe(1);
+  });
+});
+
+describe('a frame whose data length does not match its DLC is left out and counted', () => {
+  it('MF4: a record whose DataLength field was zeroed (DLC 8, no data bytes) — found by npm run fuzz', async () => {
+    const bytes = Buffer.from(readFileSync(join(FIXTURES, 'mf4/css_17BD1DB7_00000170.MF4')));
+    const whole = await readAll(await openRecording(save(bytes, '.MF4')));
+    // The two bytes the fuzzer zeroed: the DataLength of one record (its DLC still says 8).
+    bytes[55298] = 0;
+    bytes[55301] = 0;
+    const r = await openRecording(save(bytes, '.MF4'));
+    const frames = await readAll(r);
+    expect(r.skipped[LENGTH_NOT_DLC]).toBe(1);
+    expect(frames.length).toBe(whole.length - 1);
+    for (const f of frames) expect(f.data.length).toBe(Math.min(f.dlc, 8));
+  });
+
+  it('BLF: CAN_MESSAGE with DLC 9..15 carries 8 bytes and is read; the rules hold for every shared recording', async () => {
+    const r = await openRecording(save(blfFile([blfObject({ type: 1, ts: 1_000, payload: canMessage(1, 0, 13, 0x123, [1, 2, 3, 4, 5, 6, 7, 8]) })], { startMs: Date.UTC(2024, 0, 1) }), '.blf'));
+    expect((await readAll(r)).map((f) => [f.dlc, f.data.length])).toEqual([[13, 8]]);
+    expect(r.skipped[LENGTH_NOT_DLC]).toBeUndefined();
   });
 });
