@@ -251,9 +251,10 @@ export function generateEncoder(root: Element & { kind: 'struct' }, options: { b
     // Padding, length, at most 3 UTF-8 bytes per UTF-16 unit, NUL.
     grow(`o + ${n} * 3 + 8`);
     alignDirect(4);
-    emit(`const ${p} = o; o += 4;`);
-    // Buffer's UTF-8 writer beats a charCodeAt loop even for short ASCII strings (measured).
-    emit(`o += W.utf8(${x}, o); u8[o++] = 0; dv.setUint32(${p}, o - ${p} - 4, true);`);
+    // Empty strings (most of a marker's) need no call; Buffer's UTF-8 writer beats a charCodeAt
+    // loop even for short ASCII strings (measured).
+    emit(`if (${n} === 0) { dv.setUint32(o, 1, true); u8[o + 4] = 0; o += 5; }`);
+    emit(`else { const ${p} = o; o += 4; o += W.utf8(${x}, o); u8[o++] = 0; dv.setUint32(${p}, o - ${p} - 4, true); }`);
     al = { mod: 1, rem: 0 };
   };
 
@@ -464,7 +465,7 @@ export function generateDecoder(root: Element & { kind: 'struct' }, options: { l
     al = { mod: al.mod, rem: (al.rem + n) % al.mod };
   };
   /** Skips padding: static inside a run; dynamic ends the run (its length is exact, so the next one starts after). */
-  const align = (a: number, path: string) => {
+  const align = (a: number) => {
     if (a === 1) return;
     if (al.mod >= a) {
       const pad = (a - (al.rem % a)) % a;
@@ -528,7 +529,7 @@ export function generateDecoder(root: Element & { kind: 'struct' }, options: { l
 
   /** Reads a uint32 count or length at the (aligned) offset, checked against the end. */
   const count = (path: Path): string => {
-    align(4, pathCode(path));
+    align(4);
     closeRun();
     const n = fresh('n');
     emit(`if (o + 4 > end) H.short(${pathCode(path)}, o, 4, end);`);
@@ -540,7 +541,7 @@ export function generateDecoder(root: Element & { kind: 'struct' }, options: { l
   /** Returns the local holding the value. */
   const primitive = (t: PrimitiveType, path: Path): string => {
     const size = PRIMITIVE_SIZE[t];
-    align(size, pathCode(path));
+    align(size);
     openRun();
     note(pathCode(path), size);
     const v = fresh('f');
@@ -642,7 +643,7 @@ export function generateDecoder(root: Element & { kind: 'struct' }, options: { l
     const a = fresh('a');
     if (fixed !== undefined) {
       // Fixed size: part of the run of fixed-size reads around it.
-      if (fixed > 0) align(size, p);
+      if (fixed > 0) align(size);
       openRun();
       note(p, fixed * size);
       readArray(t, a, String(fixed), plus('o', k));
@@ -655,7 +656,7 @@ export function generateDecoder(root: Element & { kind: 'struct' }, options: { l
     if (size > 4) {
       // rmw_cyclonedds aligns the elements only when there are any.
       const mark = lines.length;
-      align(size, p);
+      align(size);
       closeRun();
       if (lines.length > mark) {
         const aligned = lines.splice(mark);

@@ -138,3 +138,20 @@ export function minWireSize(e: Element): number {
     }
   }
 }
+
+/**
+ * The wire layout of a planned type as one string: field names, primitive types, bounds and array
+ * kinds, nested messages inline ("{stamp:{sec:int32,nanosec:uint32},frame_id:string}"). Two
+ * definitions with the same signature put the same bytes on the wire for the same message.
+ */
+export function wireSignature(e: Element): string {
+  if (e.kind === 'primitive') return e.type;
+  if (e.kind === 'string') return e.bound !== undefined ? `string<=${e.bound}` : 'string';
+  return `{${e.fields
+    .map((f) => {
+      const a = f.array;
+      const suffix = a === undefined ? '' : a.fixed !== undefined ? `[${a.fixed}]` : a.bound !== undefined ? `[<=${a.bound}]` : '[]';
+      return `${f.name}:${wireSignature(f.element)}${suffix}`;
+    })
+    .join(',')}}`;
+}

@@ -35,8 +35,11 @@
  *    Bytes the codec cannot decode are left out, counted and logged (rate-limited) as a
  *    MessageDecodeError; a callback that throws is caught and logged (rate-limited) so bad input
  *    never stops a node; a publish that throws propagates (that is a bug in the node).
- *  - A type vil's registry does not know (a driver package installed on this machine only) falls
- *    back to rclnodejs's object conversion, with one log line saying so.
+ *  - A type vil's registry does not know (a driver package installed on this machine only), or
+ *    whose installed definition lays out differently from vil's (another version of a driver
+ *    package: vil's bytes would be misread), goes through rclnodejs's object conversion instead,
+ *    with one log line saying so. The installed definition is read from rclnodejs's generated code
+ *    (MessageIntrospector.schema).
  */
 import type { Logger } from 'pino';
 import type { CreateNodeOptions, Publisher, Qos, QosProfileName, RosContext, RosNode, Subscription, Time, Timer } from './ros.js';
@@ -54,11 +57,14 @@ import {
 } from './params.js';
 import { ConfigError, MessageDecodeError, MessageValidationError } from './errors.js';
 import { codecFor, type CdrCodec } from './codecs.js';
+import { messageRegistry } from './msg_registry.js';
 import { CdrError, FieldError } from '../cdr/errors.js';
+import { plan, wireSignature, type CdrField, type CdrSchema } from '../cdr/schema.js';
 import { nodeLogger, ThrottledLog } from './logger.js';
 import type {
   RclClock,
   RclContext,
+  RclMessageDef,
   RclNode,
   RclnodejsModule,
   RclPublisher,
@@ -179,6 +185,28 @@ export function rclRange(rcl: Pick<RclnodejsModule, 'FloatingPointRange' | 'Inte
   }
   // step 0: a continuous range (rclnodejs FloatingPointRange.inRange skips the step test).
   return new rcl.FloatingPointRange(spec.min ?? -Number.MAX_VALUE, spec.max ?? Number.MAX_VALUE, 0);
+}
+
+/** The installed interface definitions, as rclnodejs generated them, as a schema the CDR planner reads. */
+export function installedSchema(rcl: Pick<RclnodejsModule, 'MessageIntrospector'>): CdrSchema {
+  return {
+    fields(type: string): CdrField[] {
+      const def: RclMessageDef = new rcl.MessageIntrospector(type).schema;
+      return def.fields.map((f) => {
+        const t = f.type;
+        const field: CdrField = {
+          name: f.name,
+          type: t.isPrimitiveType ? t.type : `${t.pkgName}/msg/${t.type}`,
+          isComplex: !t.isPrimitiveType,
+          isArray: t.isArray,
+        };
+        if (t.isArray && t.isFixedSizeArray && t.arraySize !== null) field.arrayLength = t.arraySize;
+        else if (t.isArray && t.isUpperBound && t.arraySize !== null) field.arrayUpperBound = t.arraySize;
+        if (t.stringUpperBound !== null) field.upperBound = t.stringUpperBound;
+        return field;
+      });
+    },
+  };
 }
 
 // ---- Loading ----
@@ -342,17 +370,31 @@ class RclnodejsNode implements RosNode {
     return this.rclNode.getParameter(name).type !== 0;
   }
 
-  /** The type's CDR codec, compiled now; undefined (said once) when vil's registry cannot give one. */
+  /**
+   * The type's CDR codec, compiled now; undefined (said once) when vil's registry cannot give one,
+   * or when its definition does not lay out as the installed one does.
+   */
   private codec(type: string): CdrCodec | undefined {
-    try {
-      return codecFor(type);
-    } catch (e) {
-      this.throttled.warn(
-        `codec:${type}`,
-        `${type}: ${(e as Error).message.split('\n')[0]}. Its messages go through rclnodejs's object conversion instead (correct, but ~30× more CPU per message)`,
-      );
+    const fallback = (why: string): undefined => {
+      this.throttled.warn(`codec:${type}`, `${type}: ${why}. Its messages go through rclnodejs's object conversion instead (correct, but an order of magnitude more CPU per message)`);
       return undefined;
+    };
+    let codec: CdrCodec;
+    let ours: string;
+    try {
+      codec = codecFor(type);
+      ours = wireSignature(plan(messageRegistry(), type));
+    } catch (e) {
+      return fallback((e as Error).message.split('\n')[0]);
     }
+    let installed: string;
+    try {
+      installed = wireSignature(plan(installedSchema(this.rcl), type));
+    } catch {
+      return codec; // rclnodejs cannot describe it: createPublisher/createSubscription will say why
+    }
+    if (installed !== ours) return fallback(`the installed definition differs from vil's (${messageRegistry().source(type)}): installed ${installed}, vil ${ours}`);
+    return codec;
   }
 
   createPublisher<T>(type: string, topic: string, qos: Qos = 'default'): Publisher<T> {

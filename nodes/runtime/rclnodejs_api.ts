@@ -67,6 +67,27 @@ export interface RclNode {
   setParameter(parameter: RclParameter): RclSetParametersResult;
 }
 
+/** rclnodejs's parsed interface definition (ROSMessageDef), as MessageIntrospector gives it. */
+export interface RclMessageDef {
+  fields: {
+    name: string;
+    type: {
+      isPrimitiveType: boolean;
+      type: string;
+      pkgName: string | null;
+      isArray: boolean;
+      isFixedSizeArray: boolean | null;
+      arraySize: number | null;
+      stringUpperBound: number | null;
+      isUpperBound: boolean;
+    };
+  }[];
+}
+
+export interface RclMessageIntrospector {
+  readonly schema: RclMessageDef;
+}
+
 export interface RclContext {
   shutdown(): void;
   isShutdown(): boolean;
@@ -89,4 +110,5 @@ export interface RclnodejsModule {
   ParameterDescriptor: new (name: string, type: number, description?: string, readOnly?: boolean, range?: RclRange) => RclParameterDescriptor;
   FloatingPointRange: new (fromValue: number, toValue: number, step?: number, tolerance?: number) => RclRange;
   IntegerRange: new (fromValue: bigint, toValue: bigint, step?: bigint) => RclRange;
+  MessageIntrospector: new (typeName: string) => RclMessageIntrospector;
 }

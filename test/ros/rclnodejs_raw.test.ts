@@ -27,13 +27,15 @@ const topicOf = (from: string, type: string) => `/vil_ros_test/${from}/${type.sp
 interface Endpoint {
   child: ChildProcess;
   rx: Map<string, string>;
+  /** Every other line (logs). */
+  log: string[];
   failed?: string;
   exited?: string;
 }
 
 function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdin?: string): Endpoint {
   const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  const ep: Endpoint = { child, rx: new Map() };
+  const ep: Endpoint = { child, rx: new Map(), log: [] };
   let buf = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -45,6 +47,7 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdin?: stri
       const m = /^RX (\S+) (.*)$/.exec(line);
       if (m) ep.rx.set(m[1], m[2]);
       else if (line.startsWith('FAILED')) ep.failed = line;
+      else ep.log.push(line);
     }
   });
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
@@ -93,6 +96,11 @@ afterAll(async () => {
 });
 
 describe('vil on rclnodejs (CDR Buffers both ways) judged by rclpy over Cyclone DDS', () => {
+  it('vil\'s codec carried every type: the installed definitions lay out as vil\'s registry says (no fallback to rclnodejs objects)', async () => {
+    await ready();
+    expect(vil.log.filter((l) => /object conversion instead/.test(l))).toEqual([]);
+  });
+
   it('rclpy receives byte for byte what the local graph carries for the same message (Cyclone pads the sample to 4 bytes)', async () => {
     await ready();
     for (const t of fromVil) {

@@ -15,6 +15,7 @@ import {
   RCL_QOS_POLICY,
   RCL_QOS_PROFILE,
   fromRclParameterValue,
+  installedSchema,
   loadRclnodejs,
   rclRange,
   toRclParameterValue,
@@ -22,6 +23,8 @@ import {
   createRclnodejsContext,
 } from '../../nodes/runtime/rclnodejs.js';
 import { createRosContext } from '../../nodes/runtime/context.js';
+import { plan, wireSignature } from '../../nodes/cdr/schema.js';
+import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = join(root, 'test/fixtures/rclnodejs-types');
@@ -65,6 +68,8 @@ export type RclSubscription = R.Subscription;
 export type RclTimer = R.Timer;
 export type RclQos = R.QoS;
 export type RclEntityOptions = R.Options;
+export type RclMessageIntrospector = R.MessageIntrospector;
+export type RclMessageDef = R.ROSMessageDef;
 `;
 
 const CONSTANTS_CHECK = `// Test-only: the adapter's numeric constants against the real enums and profile names.
@@ -243,6 +248,67 @@ describe('rclnodejs adapter: pure mappings', () => {
     expect((rclRange(ranges, { type: 'double', default: 1, description: '', min: 0 }) as R).args).toEqual([0, Number.MAX_VALUE, 0]);
     expect((rclRange(ranges, { type: 'integer', default: 1, description: '', min: 1, max: 65535 }) as R).args).toEqual([1n, 65535n, 1n]);
     expect((rclRange(ranges, { type: 'integer', default: 1, description: '', max: 10 }) as R).args).toEqual([-(2n ** 63n), 10n, 1n]);
+  });
+});
+
+describe('rclnodejs adapter: installed definitions against vil\'s (raw CDR only where they lay out alike)', () => {
+  /** ROSMessageDef fields as rclnodejs 2.2.0 generates them (shape seen on a real Jazzy install). */
+  const field = (name: string, type: string, o: { pkg?: string; array?: 'fixed' | 'bounded' | 'dynamic'; size?: number; strBound?: number } = {}) => ({
+    name,
+    type: {
+      isPrimitiveType: o.pkg === undefined,
+      type,
+      pkgName: o.pkg ?? null,
+      isArray: o.array !== undefined,
+      isDynamicArray: o.array === 'dynamic' || o.array === 'bounded',
+      isFixedSizeArray: o.array === 'fixed',
+      arraySize: o.size ?? null,
+      stringUpperBound: o.strBound ?? null,
+      isUpperBound: o.array === 'bounded',
+    },
+    default_value: null,
+  });
+  const installed: Record<string, ReturnType<typeof field>[]> = {
+    'sensor_msgs/msg/NavSatFix': [
+      field('header', 'Header', { pkg: 'std_msgs' }),
+      field('status', 'NavSatStatus', { pkg: 'sensor_msgs' }),
+      field('latitude', 'float64'),
+      field('longitude', 'float64'),
+      field('altitude', 'float64'),
+      field('position_covariance', 'float64', { array: 'fixed', size: 9 }),
+      field('position_covariance_type', 'uint8'),
+    ],
+    'std_msgs/msg/Header': [field('stamp', 'Time', { pkg: 'builtin_interfaces' }), field('frame_id', 'string')],
+    'builtin_interfaces/msg/Time': [field('sec', 'int32'), field('nanosec', 'uint32')],
+    'sensor_msgs/msg/NavSatStatus': [field('status', 'int8'), field('service', 'uint16')],
+    'ros2_socketcan_msgs/msg/FdFrame': [field('header', 'Header', { pkg: 'std_msgs' }), field('id', 'uint32'), field('is_extended', 'bool'), field('is_error', 'bool'), field('len', 'uint8'), field('data', 'uint8', { array: 'bounded', size: 64 })],
+    'rcl_interfaces/msg/ParameterType': [],
+  };
+  const rcl = {
+    MessageIntrospector: class {
+      readonly schema: { fields: ReturnType<typeof field>[] };
+      constructor(type: string) {
+        if (!(type in installed)) throw new Error(`no ${type}`);
+        this.schema = { fields: installed[type] };
+      }
+    },
+  };
+  const sig = (schema: Parameters<typeof plan>[0], type: string) => wireSignature(plan(schema, type));
+
+  it('the installed NavSatFix, FdFrame (bounded uint8[<=64]) and a constants-only type lay out as vil\'s registry says', () => {
+    for (const t of ['sensor_msgs/msg/NavSatFix', 'ros2_socketcan_msgs/msg/FdFrame', 'rcl_interfaces/msg/ParameterType']) {
+      expect(sig(installedSchema(rcl), t), t).toBe(sig(messageRegistry(), t));
+    }
+    expect(sig(messageRegistry(), 'sensor_msgs/msg/NavSatFix')).toBe(
+      '{header:{stamp:{sec:int32,nanosec:uint32},frame_id:string},status:{status:int8,service:uint16},latitude:float64,longitude:float64,altitude:float64,position_covariance:float64[9],position_covariance_type:uint8}',
+    );
+  });
+
+  it('another version of a definition (a field added, a bound changed) does not', () => {
+    installed['sensor_msgs/msg/NavSatStatus'] = [field('status', 'int8'), field('service', 'uint16'), field('extra', 'uint8')];
+    installed['ros2_socketcan_msgs/msg/FdFrame'][5] = field('data', 'uint8', { array: 'dynamic' });
+    expect(sig(installedSchema(rcl), 'sensor_msgs/msg/NavSatFix')).not.toBe(sig(messageRegistry(), 'sensor_msgs/msg/NavSatFix'));
+    expect(sig(installedSchema(rcl), 'ros2_socketcan_msgs/msg/FdFrame')).not.toBe(sig(messageRegistry(), 'ros2_socketcan_msgs/msg/FdFrame'));
   });
 });
 
