@@ -1,16 +1,25 @@
-# Replay a bag recorded on the vehicle into decoded topics and rviz, on a desk.
+# Replay a bag recorded on the vehicle, or a vehicle recording (MF4, BLF, ASC, candump), into
+# decoded topics and rviz, on a desk.
 #
 #   ros2 launch vil replay.launch.py bag:=~/bags/drive_0001
 #   ros2 launch vil replay.launch.py bag:=drive_0001 loop:=true rate:=2.0 can_config:=my_can.yaml
 #   ros2 launch vil replay.launch.py bag:=drive_0001 decode:=false     # the bag as recorded
+#   ros2 launch vil replay.launch.py recording:=drive.MF4 can_config:=my_can.yaml
+#   ros2 launch vil replay.launch.py recording:=part1.MF4,part2.MF4     # split files of one drive
 #
-# `ros2 bag play BAG --clock` publishes the recorded raw topics and /clock; the decoders run from
-# the raw topics on sim time (use_sim_time true for every node and rviz):
+# A bag: `ros2 bag play BAG --clock` publishes the recorded raw topics and /clock; the decoders
+# run from the raw topics on sim time (use_sim_time true for every node and rviz):
 #   /vil/rtk/raw        → rtk_serial (source topic) → /vil/rtk/fix, heading, velocity, status
 #   /vil/can/<bus>/raw  → can_bridge (source topic) → decoded signals, vehicle state, objects
 #                         with the DBCs of can_config: a bag replays with any DBC version
 #   fix, heading, speed → sim_pose → /vil/sim/ego_pose (no UDP unless sim_udp:=true)
 #   all of these        → markers  → /vil/markers, /tf, /tf_static → rviz2
+#
+# A recording (recording:=FILE[,FILE...]): no bag is played; can_bridge reads the files itself
+# (source recording) at their recorded pace, every bus taking its recording_channel from
+# can_config, stamps shifted to start now, on the system clock. A CAN recording has no receiver
+# data, so rtk_serial and sim_pose are not started: can_bridge, markers and rviz2 are.
+# `vil import` turns a recording into a bag instead (then bag:= plays it with --clock).
 #
 # A bag recorded on the vehicle holds the decoded topics too. Playing them as well would publish
 # every decoded topic twice (the bag's copy and the replay's), so with decode:=true (default) only
@@ -38,6 +47,8 @@ from vil_launch_lib import (  # noqa: E402
 
 # The decoders and what they read (dspace_relay is left out: no simulator on the desk).
 NODES = ('rtk_serial', 'can_bridge', 'markers', 'sim_pose')
+# From a CAN recording: no receiver data, so no rtk_serial and no sim_pose.
+RECORDING_NODES = ('can_bridge', 'markers')
 
 # Parameters every replay sets, whatever the params file says.
 REPLAY_PARAMETERS = {
@@ -46,6 +57,12 @@ REPLAY_PARAMETERS = {
     'can_bridge': {'source': 'topic', 'timebase': 'data'},
     'markers': {},
     'sim_pose': {},
+}
+# can_bridge reading recordings itself (recording:=): at their pace, stamps shifted to now.
+RECORDING_PARAMETERS = {
+    'can_bridge': {'source': 'recording', 'recording_realtime': True, 'recording_stamps': 'replay',
+                   'timebase': 'data'},
+    'markers': {},
 }
 # sim_pose sends no UDP in a replay unless sim_udp:=true.
 NO_SIM_UDP = {'sim_pose': {'udp_layout': ''}}
@@ -61,7 +78,9 @@ OVERRIDES = (
 )
 
 ARGUMENTS = (
-    ('bag', None, 'the bag to play (directory or .mcap file); required'),
+    ('bag', '', 'the bag to play (directory or .mcap file); give bag:= or recording:='),
+    ('recording', '', 'instead of a bag: MF4, BLF, ASC or candump recording(s), comma-separated '
+     '(files of one drive, merged by time), read by can_bridge at their recorded pace'),
     ('rate', '1.0', 'playback rate (ros2 bag play --rate)'),
     ('loop', 'false', 'true: play the bag again and again (--loop); markers restart on the jump'),
     ('delay', '2.0', 'seconds before playback starts, so every node is subscribed (--delay)'),
@@ -83,7 +102,13 @@ ARGUMENTS = (
 
 
 def launch_setup(context):
-    bag = os.path.expanduser(LaunchConfiguration('bag').perform(context))
+    bag = os.path.expanduser(LaunchConfiguration('bag').perform(context).strip())
+    recording = LaunchConfiguration('recording').perform(context).strip()
+    if bool(bag) == bool(recording):
+        raise RuntimeError('give bag:=BAG (a recorded ROS 2 bag) or recording:=FILE (an MF4, BLF, '
+                           'ASC or candump recording), one of them')
+    if recording:
+        return recording_setup(context, recording)
     if not os.path.exists(bag):
         raise RuntimeError(f'bag:={bag} does not exist (a bag directory or its .mcap file)')
     rate = number(context, 'rate', minimum=0.001)
@@ -101,30 +126,55 @@ def launch_setup(context):
         regex = LaunchConfiguration('play_regex').perform(context).strip()
         if regex:
             play += ['--regex', regex]
-
-        params_file = LaunchConfiguration('params_file').perform(context)
-        if not os.path.isfile(params_file):
-            raise RuntimeError(f'params_file:={params_file} is not a file')
         overrides = {name: {'use_sim_time': True, **REPLAY_PARAMETERS[name]} for name in NODES}
-        if not flag(context, 'sim_udp'):
-            for node, params in NO_SIM_UDP.items():
-                overrides[node].update(params)
-        apply_overrides(context, OVERRIDES, overrides)
-        parameters = [params_file, write_overrides(overrides)]
-        log_level = LaunchConfiguration('log_level').perform(context).strip().lower()
-        actions += [vil_node(name, namespace='', parameters=parameters, log_level=log_level)
-                    for name in NODES]
-
-    if flag(context, 'rviz'):
-        actions.append(Node(
-            package='rviz2',
-            executable='rviz2',
-            arguments=['-d', LaunchConfiguration('rviz_config').perform(context)],
-            parameters=[{'use_sim_time': True}],
-            output='screen',
-        ))
+        actions += decoders(context, NODES, overrides)
+    actions += rviz(context, use_sim_time=True)
     actions.append(ExecuteProcess(cmd=play, name='bag_play', output='screen'))
     return actions
+
+
+def recording_setup(context, recording):
+    """can_bridge reads the recording itself (source recording); no bag play, no sim time."""
+    files = [os.path.abspath(os.path.expanduser(f.strip())) for f in recording.split(',') if f.strip()]
+    for f in files:
+        if not os.path.isfile(f):
+            raise RuntimeError(f'recording:={f} does not exist (an MF4, BLF, ASC or candump file)')
+    # What applies to a bag only.
+    if flag(context, 'loop'):
+        raise RuntimeError('loop:=true applies to bags; a recording plays once (vil import makes a bag of it)')
+    if number(context, 'rate', minimum=0.001) != 1.0:
+        raise RuntimeError('rate:= applies to bags; a recording plays at its recorded pace')
+    if not flag(context, 'decode'):
+        raise RuntimeError('decode:=false applies to bags; a recording is decoded by can_bridge')
+    overrides = {name: {'use_sim_time': False, **RECORDING_PARAMETERS[name]} for name in RECORDING_NODES}
+    overrides['can_bridge']['recording_files'] = files
+    return decoders(context, RECORDING_NODES, overrides) + rviz(context, use_sim_time=False)
+
+
+def decoders(context, nodes, overrides):
+    """The vil nodes with the params file and the replay's overrides."""
+    params_file = LaunchConfiguration('params_file').perform(context)
+    if not os.path.isfile(params_file):
+        raise RuntimeError(f'params_file:={params_file} is not a file')
+    if 'sim_pose' in overrides and not flag(context, 'sim_udp'):
+        for node, params in NO_SIM_UDP.items():
+            overrides[node].update(params)
+    apply_overrides(context, OVERRIDES, overrides)
+    parameters = [params_file, write_overrides(overrides)]
+    log_level = LaunchConfiguration('log_level').perform(context).strip().lower()
+    return [vil_node(name, namespace='', parameters=parameters, log_level=log_level) for name in nodes]
+
+
+def rviz(context, use_sim_time):
+    if not flag(context, 'rviz'):
+        return []
+    return [Node(
+        package='rviz2',
+        executable='rviz2',
+        arguments=['-d', LaunchConfiguration('rviz_config').perform(context)],
+        parameters=[{'use_sim_time': use_sim_time}],
+        output='screen',
+    )]
 
 
 def generate_launch_description():

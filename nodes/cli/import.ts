@@ -52,7 +52,8 @@ BLF/ASC channel, candump canN → N; \`vil import --list\` shows them):
                        DBC, decoded messages, vehicle_state, object_lists (README: can_bridge)
 
 Options:
-  --out FILE           the bag to write (default: the first recording's name with .mcap, here)
+  --out FILE           the bag to write (default: the first recording's name with .mcap, here);
+                       --out alone converts to raw frames only
   --force              overwrite FILE if it exists
   --no-raw             leave the raw frame topics out of the bag
   --compression zstd|none   chunk compression (default zstd)
@@ -123,6 +124,10 @@ export function parseImportArgs(args: string[]): ImportOptions | 'help' {
     else o.recordings.push(a);
   }
   if (o.recordings.length === 0) throw new UsageError('give at least one RECORDING');
+  // Converting writes a file: it takes one of its options, so a bare `vil import FILE` writes nothing.
+  if (o.dbcs.length === 0 && o.config === undefined && o.out === '' && !o.printConfig) {
+    throw new UsageError('give a mode (--frames, --list) or what to convert with (--dbc, --config, --out)');
+  }
   if (o.config !== undefined && o.dbcs.length) throw new UsageError('give either --config or --dbc, not both (a configuration names its DBCs itself)');
   if (o.dbcs.filter((d) => d.channel === undefined).length > 1) throw new UsageError('one --dbc without a channel only (it decodes every channel not given its own); use CHANNEL=FILE for the others');
   const seen = new Set<number>();

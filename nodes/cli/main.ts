@@ -33,7 +33,7 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('../can_bridge/cli.js')).main,
   },
   import: {
-    summary: 'import RECORDING... --dbc [CH=]FILE --out X.mcap  an MF4/BLF/ASC/candump recording → ROS 2 bag through can_bridge (--frames, --list: its frames, what it holds)',
+    summary: 'import --frames|--list RECORDING...        frames of an MF4/BLF/ASC/candump recording as candump lines, or what it holds;\n      vil import RECORDING... --dbc [CH=]FILE --out X.mcap   the recording as a ROS 2 bag, through can_bridge',
     load: async () => importMain,
   },
   'udp decode': {

@@ -3,12 +3,16 @@
 // straight from the string. No split(), no regex, no per-sentence arrays.
 //
 // Field 0 is the address ("GPGGA"); fields end at the '*' of the checksum (or the string's end).
-// Numbers are parsed as an integer mantissa and a power-of-ten scale, so a decimal with up to 15
-// significant digits converts with a single rounding, as Number() would. Trailing zeros of a
-// fraction do not count ("01131.0000000000000" is 1131). Longer numbers are left to Number();
+// Numbers are parsed as an integer mantissa and a power-of-ten scale, so a decimal whose digits
+// form an integer below 2^53 (at least 15 significant digits) converts with a single rounding, as
+// Number() would. Trailing zeros of a fraction do not count ("01131.0000000000000" is 1131).
+// Longer numbers are left to Number();
 // coordinates then split degrees and minutes from the text itself (never from an earlier field).
 
 const MAX_FIELDS = 48;
+
+/** 2^53: integers below it are exact doubles. */
+const MAX_EXACT = 2 ** 53;
 
 /** Exact powers of ten (10^0 … 10^22 are exact doubles). */
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
@@ -100,44 +104,47 @@ export class NmeaFields {
       neg = true;
       p++;
     } else if (c === 0x2b) p++;
+    // Integer part, then an optional fraction; m is exact while below 2^53.
     let m = 0;
-    /** Significant digits (leading zeros do not count) and whether any digit was seen. */
-    let digits = 0;
-    let any = false;
-    let frac = 0;
-    let dot = false;
-    /** Zeros of the fraction not yet taken into m: trailing zeros never are. */
-    let zeros = 0;
+    const p0 = p;
     for (; p < e; p++) {
-      c = s.charCodeAt(p);
-      if (c >= 0x30 && c <= 0x39) {
-        any = true;
-        if (dot) {
-          if (c === 0x30) {
-            zeros++;
-            continue;
-          }
-          for (; zeros > 0; zeros--) {
-            m *= 10;
-            frac++;
-            if (m !== 0) digits++;
-          }
-          frac++;
-        }
-        m = m * 10 + (c - 0x30);
-        if (m !== 0) digits++;
-      } else if (c === 0x2e && !dot) {
-        dot = true;
-      } else {
+      c = s.charCodeAt(p) - 0x30;
+      if (c < 0 || c > 9) break;
+      m = m * 10 + c;
+    }
+    let any = p > p0;
+    let frac = 0;
+    if (p < e) {
+      if (s.charCodeAt(p) !== 0x2e) {
         this.malformed = true;
         return NaN;
+      }
+      /** Zeros of the fraction not yet taken into m: trailing zeros never are. */
+      let zeros = 0;
+      for (p++; p < e; p++) {
+        c = s.charCodeAt(p) - 0x30;
+        if (c < 0 || c > 9) {
+          this.malformed = true;
+          return NaN;
+        }
+        any = true;
+        if (c === 0) {
+          zeros++;
+          continue;
+        }
+        for (; zeros > 0; zeros--) {
+          m *= 10;
+          frac++;
+        }
+        m = m * 10 + c;
+        frac++;
       }
     }
     if (!any) {
       this.malformed = true;
       return NaN;
     }
-    if (digits > 15 || frac > 22) {
+    if (m >= MAX_EXACT || frac > 22) {
       // Beyond exact integer arithmetic: let the engine round it. Beyond a double (309 digits) it
       // is no measurement: malformed, never ±Infinity.
       const v = Number(s.slice(this.starts[i], e));
@@ -147,6 +154,7 @@ export class NmeaFields {
       }
       return v;
     }
+    // m and 10^frac are exact doubles: one division, one rounding, as Number() would give.
     this.mantissa = m;
     this.fractionDigits = frac;
     const v = frac === 0 ? m : m / POW10[frac];

@@ -47,6 +47,27 @@ const enum State {
   Skip,
 }
 
+const enum ByteClass {
+  /** Printable ASCII other than the ones below: part of a sentence. */
+  Ordinary,
+  Star,
+  /** CR or LF. */
+  LineEnd,
+  /** '$' or '!'. */
+  Start,
+  /** Anything else: not NMEA. */
+  Invalid,
+}
+
+/** The class of every byte value, so the per-byte loop makes one comparison for most bytes. */
+const BYTE_CLASS = new Uint8Array(256).fill(ByteClass.Invalid);
+BYTE_CLASS.fill(ByteClass.Ordinary, 0x20, 0x7f);
+BYTE_CLASS[STAR] = ByteClass.Star;
+BYTE_CLASS[CR] = ByteClass.LineEnd;
+BYTE_CLASS[LF] = ByteClass.LineEnd;
+BYTE_CLASS[DOLLAR] = ByteClass.Start;
+BYTE_CLASS[BANG] = ByteClass.Start;
+
 /** Hex digit value of an ASCII code, -1 when not a hex digit. */
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
@@ -90,46 +111,57 @@ export class NmeaFramer {
     let state = this.state;
     let len = this.len;
     let sum = this.sum;
-    for (let i = 0; i < n; i++) {
-      const b = chunk[i];
+    let i = 0;
+    while (i < n) {
       if (state === State.Body) {
-        if (b >= 0x20 && b <= 0x7e && b !== DOLLAR && b !== BANG) {
+        // The bulk of a sentence: ordinary characters up to the length limit, one table look-up each.
+        const stop = Math.min(n, i + (max - len));
+        let b = 0;
+        for (; i < stop; i++) {
+          b = chunk[i];
+          if (BYTE_CLASS[b] !== ByteClass.Ordinary) break;
+          buf[len++] = b;
+          sum ^= b;
+        }
+        if (i === n) break;
+        b = chunk[i++];
+        const k = BYTE_CLASS[b];
+        if (k === ByteClass.Ordinary || k === ByteClass.Star) {
           if (len === max) {
             this.counters.overlong++;
             state = State.Skip;
             continue;
           }
-          if (b === STAR) {
-            this.sumAtStar = sum;
-            this.starPos = len;
-          }
+          // '*': the checksum should follow; a later '*' would move it (and fail the check).
+          this.sumAtStar = sum;
+          this.starPos = len;
           buf[len++] = b;
           sum ^= b;
-          continue;
-        }
-        if (b === CR || b === LF) {
+        } else if (k === ByteClass.LineEnd) {
           this.len = len;
           this.sum = sum;
           this.finish();
           state = State.Hunt;
-          continue;
-        }
-        // A start character cuts the partial line off; anything else is not NMEA at all.
-        this.counters.garbageBytes += len;
-        if (b === DOLLAR || b === BANG) {
-          len = this.begin(b, receiveTime);
-          sum = 0;
         } else {
-          this.counters.garbageBytes++;
-          state = State.Hunt;
+          // A start character cuts the partial line off; anything else is not NMEA at all.
+          this.counters.garbageBytes += len;
+          if (k === ByteClass.Start) {
+            len = this.begin(b, receiveTime);
+            sum = 0;
+          } else {
+            this.counters.garbageBytes++;
+            state = State.Hunt;
+          }
         }
         continue;
       }
-      if (b === DOLLAR || b === BANG) {
+      const b = chunk[i++];
+      const k = BYTE_CLASS[b];
+      if (k === ByteClass.Start) {
         len = this.begin(b, receiveTime);
         sum = 0;
         state = State.Body;
-      } else if (b === CR || b === LF) {
+      } else if (k === ByteClass.LineEnd) {
         if (state === State.Skip) state = State.Hunt;
       } else if (state === State.Hunt) {
         this.counters.garbageBytes++;

@@ -1,9 +1,14 @@
 // Runs one node or several in one process, on one ROS context, with clean shutdown on
-// SIGINT/SIGTERM. Bad configuration ends the process at start with the ConfigError's message.
+// SIGINT/SIGTERM. Bad configuration of a node run alone ends the process at start with the
+// ConfigError's message (exit code 2). With several nodes (`vil run all`), a node that fails to
+// start is reported and the others keep running, as a ROS component container reports a
+// component that failed to load: its error in the log, an ERROR status "<node>: node" on
+// /diagnostics, and exit code 2 when the process ends.
 import type { RosContext, RosNode } from './ros.js';
 import { ConfigError } from './errors.js';
 import { rootLogger } from './logger.js';
 import { createRosContext, type ContextOptions } from './context.js';
+import { Diagnostics, DiagnosticLevel } from './diagnostics.js';
 
 /** A node's I/O handle: what `start` returns so the runner can stop it. */
 export interface RunningNode {
@@ -18,9 +23,17 @@ export interface NodeDefinition {
   start(node: RosNode): Promise<RunningNode>;
 }
 
+/** A node whose start() threw (only with `keepGoing`). */
+export interface FailedNode {
+  name: string;
+  error: Error;
+}
+
 export interface StartedNodes {
   context: RosContext;
   nodes: RunningNode[];
+  /** Nodes that failed to start and are reported instead (only with `keepGoing`). */
+  failed: FailedNode[];
   stop(): Promise<void>;
   /** While stop() runs: the node being stopped. */
   stopping(): string | undefined;
@@ -29,21 +42,33 @@ export interface StartedNodes {
 /** How long SIGINT/SIGTERM waits for the nodes to stop before closing the context anyway. */
 const STOP_DEADLINE_MS = 10_000;
 
-/** Starts the nodes on an existing context (tests and one-process mode use this directly). */
-export async function startNodes(context: RosContext, defs: readonly NodeDefinition[]): Promise<StartedNodes> {
+/**
+ * Starts the nodes on an existing context (tests and one-process mode use this directly). A start
+ * that throws stops the nodes already started and rethrows, unless `keepGoing`: then that node is
+ * left out, listed in `failed`, and reported on /diagnostics by a stand-in node of its name.
+ */
+export async function startNodes(context: RosContext, defs: readonly NodeDefinition[], options: { keepGoing?: boolean } = {}): Promise<StartedNodes> {
   const started: { node: RosNode; running: RunningNode }[] = [];
+  const failed: FailedNode[] = [];
+  const reporters: RosNode[] = [];
   try {
     for (const def of defs) {
       const node = context.createNode(def.name);
       try {
         started.push({ node, running: await def.start(node) });
       } catch (e) {
+        const name = node.name;
         node.destroy();
-        throw e;
+        if (!options.keepGoing) throw e;
+        const error = e instanceof Error ? e : new Error(String(e));
+        failed.push({ name, error });
+        const reporter = reportFailure(context, name, error);
+        if (reporter) reporters.push(reporter);
       }
     }
   } catch (e) {
     for (const s of started.reverse()) await s.running.stop();
+    for (const r of reporters) r.destroy();
     throw e;
   }
   let stopped = false;
@@ -51,10 +76,12 @@ export async function startNodes(context: RosContext, defs: readonly NodeDefinit
   return {
     context,
     nodes: started.map((s) => s.running),
+    failed,
     stopping: () => stopping,
     async stop() {
       if (stopped) return;
       stopped = true;
+      for (const r of reporters) r.destroy();
       for (const s of [...started].reverse()) {
         stopping = s.node.name;
         try {
@@ -71,6 +98,22 @@ export async function startNodes(context: RosContext, defs: readonly NodeDefinit
 export interface RunOptions extends ContextOptions {
   /** Started on the context before the nodes (e.g. a live view, so it sees every topic appear), stopped after them. */
   attach?: (context: RosContext) => Promise<RunningNode>;
+}
+
+/** A node of the failed node's name whose only job is its ERROR status on /diagnostics. */
+function reportFailure(context: RosContext, name: string, error: Error): RosNode | undefined {
+  let node: RosNode;
+  try {
+    node = context.createNode(name);
+  } catch {
+    return undefined; // the log says it; nothing more can be done
+  }
+  const diagnostics = new Diagnostics(node);
+  const values: Record<string, string> = { state: 'failed to start', error: error.message };
+  if (error instanceof ConfigError) Object.assign(values, { source: error.source, key: error.key, fix: error.fix });
+  diagnostics.add('node', node.name, () => ({ level: DiagnosticLevel.ERROR, message: `not running: failed to start (${error.message})`, values }));
+  diagnostics.publish(); // at once, not a second later: a short run or a recording shows it too
+  return node;
 }
 
 /** Process entry: context, nodes, signals. Resolves with the process exit code. */
@@ -94,8 +137,9 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
     }
   }
   let started: StartedNodes;
+  const several = defs.length > 1;
   try {
-    started = await startNodes(context, defs);
+    started = await startNodes(context, defs, { keepGoing: several });
   } catch (e) {
     if (e instanceof ConfigError) log.fatal({ key: e.key, source: e.source }, e.message);
     else log.fatal({ err: e }, `start-up failed: ${(e as Error).message}`);
@@ -103,6 +147,17 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
     await context.shutdown();
     return 2;
   }
+  for (const f of started.failed) {
+    const where = f.error instanceof ConfigError ? { key: f.error.key, source: f.error.source } : { err: f.error };
+    log.error({ node: f.name, ...where }, `${f.name} failed to start, the other nodes keep running (exit code 2 at shutdown): ${f.error.message}`);
+  }
+  if (started.failed.length === defs.length) {
+    log.fatal('no node could start');
+    await started.stop();
+    await context.shutdown();
+    return 2;
+  }
+  const running = defs.map((d) => d.name).filter((n) => !started.failed.some((f) => f.name === n));
   return new Promise<number>((resolve) => {
     // SIGINT/SIGTERM: stop the nodes, then close the context (which finalises a --record MCAP).
     // A node that does not stop within STOP_DEADLINE_MS, or a second signal, does not keep the
@@ -133,6 +188,7 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
       clearTimeout(deadline);
       if (stopped === 'gave-up') log.error({ stopping: started.stopping() }, `node ${started.stopping() ?? '?'} did not stop within ${STOP_DEADLINE_MS / 1000} s; closing the ROS context anyway`);
       if (stopped !== 'stopped') code = 1;
+      else if (started.failed.length) code = 2;
       try {
         await attached?.stop();
         await context.shutdown();
@@ -149,6 +205,7 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
-    log.info({ nodes: defs.map((d) => d.name) }, `running: ${defs.map((d) => d.name).join(', ')} (SIGINT or SIGTERM stops)`);
+    const failedNote = started.failed.length ? `; failed to start: ${started.failed.map((f) => f.name).join(', ')}` : '';
+    log.info({ nodes: running, failed: started.failed.map((f) => f.name) }, `running: ${running.join(', ')}${failedNote} (SIGINT or SIGTERM stops)`);
   });
 }

@@ -2,6 +2,7 @@
 // key path and a fix; names are checked against the real DBCs (with the nearest name suggested),
 // units against the DBC's units. Also the node's own parameters.
 import { afterEach, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { ConfigError } from '../../nodes/runtime/errors.js';
 import { parseBridgeConfig, loadBridgeConfig } from '../../nodes/can_bridge/bridge_config.js';
 import { DBC, SHIPPED_CONFIG, startBridge, tempDir, writeConfig, type Rig } from './node_helpers.js';
@@ -35,9 +36,11 @@ ${extra}    object:
 ${object}`;
 
 let rig: Rig | undefined;
+const temps: string[] = [];
 afterEach(async () => {
   await rig?.stop();
   rig = undefined;
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 describe('can_bridge configuration errors name file:line, key and fix', () => {
@@ -138,6 +141,7 @@ describe('can_bridge configuration errors name file:line, key and fix', () => {
 
   it('a DBC with a broken message: an error only where the configuration uses it, naming the DBC line and why', () => {
     const dir = tempDir();
+    temps.push(dir);
     const bad = writeConfig(dir, 'VERSION ""\n\nBO_ 100 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|255] "" X\n SG_ broken\nBO_ 101 Fine: 1 X\n SG_ F : 0|8@1+ (1,0) [0|255] "" X\nBO_ 102 Long: 2 X\n SG_ L : 12|8@1+ (1,0) [0|255] "" X\n', 'bad.dbc');
     // Not used: the configuration loads, the other messages work.
     const plan = parseBridgeConfig(`buses:\n  can0: {dbc: ${bad}}\ndecoded:\n  - {bus: can0, messages: [Fine]}\n`, FILE);
@@ -157,6 +161,7 @@ describe('can_bridge configuration errors name file:line, key and fix', () => {
 
   it('long names: the configuration may name messages and signals by the long or the 32-character name', () => {
     const dir = tempDir();
+    temps.push(dir);
     const dbc = writeConfig(
       dir,
       'BO_ 100 Vehicle_speed_message_with_a_lo: 2 X\n SG_ Vehicle_speed_signal_with_a_lon : 0|16@1+ (0.01,0) [0|655.35] "km/h" X\n' +

@@ -13,20 +13,13 @@
 // Every wait is for a condition (a log line the process writes when it is in the state wanted);
 // the limits only catch a hang. Nothing here is timed.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { McapIndexedReader } from '@mcap/core';
+import { join } from 'node:path';
 import { readMcap } from '../../nodes/runtime/local/mcap_read.js';
 import { CandumpLog } from '../can_bridge/node_helpers.js';
+import { ROOT, indexedSummary, runUntilSignalled } from './helpers.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const NODE = join(ROOT, 'node_modules/.bin/node');
-const CLI = join(ROOT, 'dist/nodes/cli/main.js');
 const T0 = 1_700_000_000;
 const BEFORE_GAP = 25;
 const GAP_S = 1_000_000;
@@ -36,68 +29,6 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-async function waitFor(cond: () => boolean, what: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out (${ms / 1000} s) waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** Opens the file with @mcap/core's indexed reader, which needs the summary section and footer. */
-async function indexedSummary(path: string): Promise<{ messages: bigint; channels: string[] }> {
-  const handle = await open(path, 'r');
-  try {
-    const size = BigInt((await handle.stat()).size);
-    const reader = await McapIndexedReader.Initialize({
-      readable: {
-        size: async () => size,
-        read: async (offset, length) => {
-          const buf = new Uint8Array(Number(length));
-          await handle.read(buf, 0, buf.length, Number(offset));
-          return buf;
-        },
-      },
-    });
-    return { messages: reader.statistics?.messageCount ?? -1n, channels: [...reader.channelsById.values()].map((c) => c.topic) };
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Runs `vil <args>` (JSON logs on stderr), waits until every string of `ready` appeared in its
- * output (stdout and stderr), sends `signal`, and waits for the process to end by itself (SIGKILL and a failure if it
- * does not within 30 s).
- */
-async function runUntilSignalled(args: string[], ready: string[], signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const child = spawn(NODE, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIL_LOG_PRETTY: '0', VIL_LOG_JSON: '1' } });
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  let result: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exited = new Promise<void>((res) =>
-    child.once('exit', (code, sig) => {
-      result = { code, signal: sig };
-      res();
-    }),
-  );
-  try {
-    await waitFor(() => ready.every((r) => stderr.includes(r)) || result !== undefined, `the log lines ${JSON.stringify(ready)}`, 60_000);
-    if (result !== undefined) throw new Error(`vil ended before it was signalled (${JSON.stringify(result)}):\n${stderr}`);
-    child.kill(signal);
-    await waitFor(() => result !== undefined, `the process to exit after ${signal}`, 30_000);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- stderr ---\n${stderr}`);
-  } finally {
-    if (result === undefined) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
-  return { ...result!, stderr };
-}
 
 describe('can_bridge: a signal during a gap of a realtime candump replay', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

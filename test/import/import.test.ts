@@ -153,6 +153,27 @@ describe('vil import: the bag holds what can_bridge publishes live on the same r
   });
 });
 
+describe('vil import: several recordings of one drive', () => {
+  it('are merged in time order: every frame of each, log times never going back', async () => {
+    // Two real recordings of different days stand in for the files of one drive (channels 1 and 2 in both).
+    const a = join(FIX, 'mf4/css_FCBF0606_3482_00000001.MF4');
+    const b = join(FIX, 'mf4/css_2F6913DB_0004_00000001.MF4');
+    const out = join(dir, 'merged.mcap');
+    const r = await vilImport([b, a, '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const raw = (await readMcap(out)).filter((m) => m.topic.endsWith('/raw'));
+    const refs = [...readRef(join(`${a}.candump`)), ...readRef(join(`${b}.candump`))];
+    expect(raw.length).toBe(refs.length);
+    for (let i = 1; i < raw.length; i++) expect(raw[i].logTime >= raw[i - 1].logTime).toBe(true);
+    // Per bus: the frames of both files, in time order (a's drive was recorded first).
+    for (const ch of [1, 2]) {
+      const got = raw.filter((m) => m.topic === `/vil/can/can${ch}/raw`).map((m) => us((m.message as CanMsgsFrame).header.stamp));
+      const want = refs.filter((x) => x.channel === ch).map((x) => x.us);
+      expect(got).toEqual([...want].sort((x, y) => x - y));
+    }
+  });
+});
+
 describe('vil import: the command line', () => {
   const mf4 = join(FIX, 'mf4/css_2F6913DB_0004_00000001.MF4');
 
@@ -167,7 +188,8 @@ describe('vil import: the command line', () => {
       [[mf4, '--dbc', dbc('gnss.dbc'), '--dbc', dbc('canmod-gps.dbc')], 'one --dbc without a channel only'],
       [[mf4, '--dbc', `2=${dbc('gnss.dbc')}`, '--dbc', `2=${dbc('gnss.dbc')}`], '--dbc 2=...: channel 2 given twice'],
       [[mf4, '--bogus'], 'unknown option --bogus'],
-      [[mf4, '--compression', 'lz4'], '--compression lz4: expected zstd or none'],
+      [[mf4], 'give a mode (--frames, --list) or what to convert with (--dbc, --config, --out)'],
+      [[mf4, '--out', 'x.mcap', '--compression', 'lz4'], '--compression lz4: expected zstd or none'],
     ] as [string[], string][]) {
       const r = await vilImport(args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -438,9 +438,11 @@ describe('launch/replay.launch.py', () => {
     mkdirSync(bag);
   });
 
-  it('needs bag:=, and refuses one that does not exist', () => {
-    expect(probe(REPLAY).error).toMatch(/missing required argument 'bag'/);
+  it('needs bag:= or recording:= (one of them), and refuses one that does not exist', () => {
+    expect(probe(REPLAY).error).toMatch(/give bag:=BAG \(a recorded ROS 2 bag\) or recording:=FILE/);
+    expect(probe(REPLAY, [`bag:=${bag}`, `recording:=${join(root, 'test/fixtures/buslogs/mf4/css_2F6913DB_0004_00000001.MF4')}`]).error).toMatch(/one of them/);
     expect(probe(REPLAY, [`bag:=${join(work, 'nope')}`]).error).toMatch(/bag:=.*nope does not exist/);
+    expect(probe(REPLAY, [`recording:=${join(work, 'nope.MF4')}`]).error).toMatch(/recording:=.*nope\.MF4 does not exist/);
   });
 
   it('plays the bag with --clock (and --loop, --rate), runs the decoders from the raw topics on sim time, and rviz2 with vil.rviz', async () => {
@@ -470,7 +472,8 @@ describe('launch/replay.launch.py', () => {
   });
 
   it('reads only arguments it declares; every declared argument is read in some mode', () => {
-    const runs = [probe(REPLAY, [`bag:=${bag}`]), probe(REPLAY, [`bag:=${bag}`, 'decode:=false', 'rviz:=false'])];
+    const mf4 = join(root, 'test/fixtures/buslogs/mf4/css_2F6913DB_0004_00000001.MF4');
+    const runs = [probe(REPLAY, [`bag:=${bag}`]), probe(REPLAY, [`bag:=${bag}`, 'decode:=false', 'rviz:=false']), probe(REPLAY, [`recording:=${mf4}`])];
     for (const r of runs) expect(r.error).toBeNull();
     const declared = runs[0].declared.map((d) => d.name).sort();
     for (const r of runs) for (const name of r.referenced) expect(declared).toContain(name);
@@ -493,6 +496,58 @@ describe('launch/replay.launch.py', () => {
     expect(p.error).toBeNull();
     expect(vilActions(p)).toEqual([]);
     expect((p.actions.find((a) => a.type === 'process') as ProcessAction).cmd).not.toContain('--regex');
+  });
+
+  it('recording:= (MF4, BLF, ASC, candump; several comma-separated): can_bridge reads it at its recorded pace, stamps from now, no bag play, no sim time; markers and rviz2 follow', async () => {
+    const mf4 = join(root, 'test/fixtures/buslogs/mf4/css_2F6913DB_0004_00000001.MF4');
+    const blf = join(root, 'test/fixtures/buslogs/blf/vblf_conv_test_CanMessage.blf');
+    const cfg = join(root, 'config/can_bridge.yaml');
+    const p = probe(REPLAY, [`recording:=${mf4},${blf}`, `can_config:=${cfg}`]);
+    const { problems, resolved } = await check(p);
+    expect(problems).toEqual([]);
+    expect(p.actions.filter((a) => a.type === 'process')).toEqual([]);
+    expect([...resolved.keys()].sort()).toEqual(['can_bridge', 'markers']);
+    expect(resolved.get('can_bridge')!.values).toMatchObject({ source: 'recording', recording_files: [mf4, blf], recording_realtime: true, recording_stamps: 'replay', timebase: 'data', config_file: cfg });
+    for (const a of vilActions(p)) {
+      expect(collectOverrides(parseRosArgs(argvOf(a)), `/${a.executable}`, a.executable).get('use_sim_time')?.value).toBe(false);
+    }
+    expect(nodeActions(p).find((a) => a.package === 'rviz2')!.parameters).toEqual([{ use_sim_time: false }]);
+    // What applies to a bag only is refused with a recording.
+    expect(probe(REPLAY, [`recording:=${mf4}`, 'loop:=true']).error).toMatch(/loop:=true applies to bags/);
+    expect(probe(REPLAY, [`recording:=${mf4}`, 'rate:=2']).error).toMatch(/rate:= applies to bags/);
+    expect(probe(REPLAY, [`recording:=${mf4}`, 'decode:=false']).error).toMatch(/decode:=false applies to bags/);
+  });
+
+  it('recording:= on the local graph, can_bridge as launch starts it: the recording\'s frames on their buses (channel from the interface name), decoded, stamped from the start time on', async () => {
+    // A candump recording of the shipped configuration's powertrain bus: SPEED (0xB4), 50 ms apart.
+    const lines = [0, 50, 100, 150].map((ms, i) => `(1700000000.${String(ms * 1000).padStart(6, '0')}) can0 0B4#000000000000${(0x10 + i).toString(16).toUpperCase()}00`);
+    const rec = join(work, 'drive.log');
+    writeFileSync(rec, `${lines.join('\n')}\n`);
+    const p = probe(REPLAY, [`recording:=${rec}`, `can_config:=${join(root, 'config/can_bridge.yaml')}`]);
+    expect(p.error).toBeNull();
+    const a = vilActions(p).find((x) => x.executable === 'can_bridge')!;
+    const ctx = createLocalContext(parseRosArgs(argvOf(a)));
+    const probeNode = ctx.createNode('probe');
+    const raw: { header: { stamp: { sec: number; nanosec: number } }; id: number }[] = [];
+    const decoded: { message_name: string; values: Float64Array; signal_names: string[] }[] = [];
+    const all = { reliability: 'reliable', durability: 'volatile', history: 'keep_all', depth: 0 } as const;
+    probeNode.createSubscription('can_msgs/msg/Frame', '/vil/can/can0/raw', all, (m: (typeof raw)[number]) => raw.push(m));
+    probeNode.createSubscription('vil/msg/DecodedSignals', '/vil/can/decoded', all, (m: (typeof decoded)[number]) => decoded.push(m));
+    const before = probeNode.now();
+    const started = await startNodes(ctx, [await NODES[a.executable].load()]);
+    try {
+      await (started.nodes[0] as unknown as { replayDone: Promise<void> }).replayDone;
+      await ctx.graph.idle();
+      expect(raw.map((m) => m.id)).toEqual([0xb4, 0xb4, 0xb4, 0xb4]);
+      const ns = (t: { sec: number; nanosec: number }) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nanosec);
+      expect(ns(raw[0].header.stamp) >= ns(before)).toBe(true);
+      expect(raw.map((m) => ns(m.header.stamp) - ns(raw[0].header.stamp))).toEqual([0n, 50_000_000n, 100_000_000n, 150_000_000n]);
+      // SPEED.SPEED: 47|16@0+ (0.01,0) → bytes 5..6 = 0x00 0x10+i.
+      expect(decoded.filter((d) => d.message_name === 'SPEED').map((d) => d.values[d.signal_names.indexOf('SPEED')])).toEqual([0x10, 0x11, 0x12, 0x13].map((r) => r * 0.01));
+    } finally {
+      await started.stop();
+      await ctx.shutdown();
+    }
   });
 
   it('on the local graph, each node alone as launch starts it: what the decoders need from outside is what the bag play regex plays (plus /clock), and nothing they publish is played again', async () => {

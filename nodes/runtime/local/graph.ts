@@ -218,7 +218,7 @@ export class LocalPublisher<T> implements Publisher<T> {
     if (sink) sink.write(state, graph.dataTime ?? this.owner.now(), bytes);
     const taps = state.taps;
     if (taps.length !== 0) {
-      const logTime = graph.dataTime ?? this.owner.now();
+      const logTime = this.owner.now();
       for (let i = 0; i < taps.length; i++) taps[i](state, logTime, bytes);
     }
   }

@@ -169,19 +169,24 @@ export class McapStreamWriter {
   private dataCrc = 0;
   private readonly schemas: Schema[] = [];
   private readonly channels: Channel[] = [];
-  private readonly inChunk = new Set<number>();
-  private chunkIndex = new Map<number, ChunkChannelIndex>();
-  private chunkStart: [number, number] | undefined;
-  private chunkEnd: [number, number] = [0, 0];
+  /** By channel id: its message index in the open chunk (undefined: no message there yet). */
+  private chunkIndex: (ChunkChannelIndex | undefined)[] = [];
+  private chunkChannels: number[] = [];
+  private chunkStartSec = Infinity;
+  private chunkStartNsec = 0;
+  private chunkEndSec = -Infinity;
+  private chunkEndNsec = 0;
   private readonly chunkIndexes: Uint8Array[] = [];
   private readonly metadataIndexes: Uint8Array[] = [];
   private chunkCount = 0;
   private metadataCount = 0;
   private messageCount = 0;
-  private readonly channelCounts = new Map<number, number>();
-  /** First and last log time written, as (sec, nsec). */
-  start: [number, number] | undefined;
-  end: [number, number] = [0, 0];
+  /** Messages per channel id. */
+  private readonly channelCounts: number[] = [];
+  private startSec = Infinity;
+  private startNsec = 0;
+  private endSec = -Infinity;
+  private endNsec = 0;
 
   constructor(
     private readonly sink: ByteSink,
@@ -196,7 +201,16 @@ export class McapStreamWriter {
 
   /** Messages written on a channel. */
   countOf(channelId: number): number {
-    return this.channelCounts.get(channelId) ?? 0;
+    return this.channelCounts[channelId] ?? 0;
+  }
+
+  /** First and last log time written, as (sec, nsec); undefined before the first message. */
+  get start(): [number, number] | undefined {
+    return this.messageCount ? [this.startSec, this.startNsec] : undefined;
+  }
+
+  get end(): [number, number] {
+    return this.messageCount ? [this.endSec, this.endNsec] : [0, 0];
   }
 
   private emit(): Promise<void> | void {
@@ -210,6 +224,14 @@ export class McapStreamWriter {
   private emitData(): Promise<void> | void {
     if (this.out.length) this.dataCrc = crc32(this.out.buf.subarray(0, this.out.length), this.dataCrc);
     return this.emit();
+  }
+
+  /** A data-section buffer handed to the sink as it is (the caller does not reuse it). */
+  private emitBytes(bytes: Uint8Array): Promise<void> | void {
+    if (bytes.length === 0) return;
+    this.dataCrc = crc32(bytes, this.dataCrc);
+    this.position += bytes.length;
+    return this.sink.write(bytes);
   }
 
   begin(profile: string, library: string): Promise<void> | void {
@@ -259,39 +281,50 @@ export class McapStreamWriter {
    */
   addMessage(channelId: number, sequence: number, logSec: number, logNsec: number, pubSec: number, pubNsec: number, data: Uint8Array): Promise<void> | void {
     const c = this.chunk;
-    if (!this.inChunk.has(channelId)) {
+    let idx = this.chunkIndex[channelId];
+    if (idx === undefined) {
       // The channel (and its schema) in every chunk that has its messages: chunks stand alone.
       const ch = this.channels[channelId];
       if (ch.schemaId !== 0) this.writeSchema(c, this.schemas[ch.schemaId - 1]);
       this.writeChannel(c, ch);
-      this.inChunk.add(channelId);
+      this.chunkIndex[channelId] = idx = { sec: [], nsec: [], offset: [] };
+      this.chunkChannels.push(channelId);
     }
-    let idx = this.chunkIndex.get(channelId);
-    if (idx === undefined) this.chunkIndex.set(channelId, (idx = { sec: [], nsec: [], offset: [] }));
     idx.sec.push(logSec);
     idx.nsec.push(logNsec);
     idx.offset.push(c.length);
     c.ensure(31 + data.length);
     const v = c.view;
-    let p = c.length;
+    const p = c.length;
     c.buf[p] = OP.message;
-    const len = 22 + data.length;
-    v.setUint32(p + 1, len, true);
+    v.setUint32(p + 1, 22 + data.length, true);
     v.setUint32(p + 5, 0, true);
     v.setUint16(p + 9, channelId, true);
     v.setUint32(p + 11, sequence, true);
     writeTime(v, p + 15, logSec, logNsec);
-    writeTime(v, p + 23, pubSec, pubNsec);
-    p += 31;
-    c.buf.set(data, p);
-    c.length = p + data.length;
+    if (pubSec === logSec && pubNsec === logNsec) c.buf.copyWithin(p + 23, p + 15, p + 23);
+    else writeTime(v, p + 23, pubSec, pubNsec);
+    c.buf.set(data, p + 31);
+    c.length = p + 31 + data.length;
     // Times: the chunk's range and the file's.
-    if (this.chunkStart === undefined || before(logSec, logNsec, this.chunkStart)) this.chunkStart = [logSec, logNsec];
-    if (!before(logSec, logNsec, this.chunkEnd)) this.chunkEnd = [logSec, logNsec];
-    if (this.start === undefined || before(logSec, logNsec, this.start)) this.start = [logSec, logNsec];
-    if (!before(logSec, logNsec, this.end)) this.end = [logSec, logNsec];
+    if (logSec < this.chunkStartSec || (logSec === this.chunkStartSec && logNsec < this.chunkStartNsec)) {
+      this.chunkStartSec = logSec;
+      this.chunkStartNsec = logNsec;
+      if (logSec < this.startSec || (logSec === this.startSec && logNsec < this.startNsec)) {
+        this.startSec = logSec;
+        this.startNsec = logNsec;
+      }
+    }
+    if (logSec > this.chunkEndSec || (logSec === this.chunkEndSec && logNsec > this.chunkEndNsec)) {
+      this.chunkEndSec = logSec;
+      this.chunkEndNsec = logNsec;
+      if (logSec > this.endSec || (logSec === this.endSec && logNsec > this.endNsec)) {
+        this.endSec = logSec;
+        this.endNsec = logNsec;
+      }
+    }
     this.messageCount++;
-    this.channelCounts.set(channelId, (this.channelCounts.get(channelId) ?? 0) + 1);
+    this.channelCounts[channelId] = (this.channelCounts[channelId] ?? 0) + 1;
     if (c.length >= this.options.chunkSize) return this.closeChunk();
   }
 
@@ -304,40 +337,50 @@ export class McapStreamWriter {
     const compression = this.options.compression?.name ?? '';
     const o = this.out;
     const chunkStartOffset = this.position + o.length;
-    const start = this.chunkStart ?? [0, 0];
-    const at = o.record(OP.chunk);
-    o.time(start[0], start[1]);
-    o.time(this.chunkEnd[0], this.chunkEnd[1]);
+    // The chunk record's fields, then its records as a buffer of their own (not copied into `out`).
+    o.u8(OP.chunk);
+    o.u64(8 + 8 + 8 + 4 + 4 + new TextEncoder().encode(compression).length + 8 + compressed.length);
+    o.time(this.chunkStartSec, this.chunkStartNsec);
+    o.time(this.chunkEndSec, this.chunkEndNsec);
     o.u64(records.length);
     o.u32(uncompressedCrc);
     o.string(compression);
     o.u64(compressed.length);
-    o.bytes(compressed);
-    o.end(at);
+    const head = this.emitData();
+    // The compressed buffer is the compressor's own; stored records live in the reused chunk buffer.
+    const body = this.emitBytes(compressed === records ? records.slice() : compressed);
     const chunkLength = this.position + o.length - chunkStartOffset;
     // Message indexes, one record per channel, right after the chunk.
-    const indexOffsets = new Map<number, number>();
+    const indexOffsets: [number, number][] = [];
     const indexStart = this.position + o.length;
-    for (const [channelId, idx] of this.chunkIndex) {
-      indexOffsets.set(channelId, this.position + o.length);
+    for (const channelId of this.chunkChannels) {
+      const idx = this.chunkIndex[channelId]!;
+      indexOffsets.push([channelId, this.position + o.length]);
       const mi = o.record(OP.messageIndex);
       o.u16(channelId);
-      o.u32(idx.sec.length * 16);
-      for (let i = 0; i < idx.sec.length; i++) {
-        o.time(idx.sec[i], idx.nsec[i]);
-        o.u64(idx.offset[i]);
+      const n = idx.sec.length;
+      o.u32(n * 16);
+      o.ensure(n * 16);
+      const v = o.view;
+      let q = o.length;
+      for (let i = 0; i < n; i++) {
+        writeTime(v, q, idx.sec[i], idx.nsec[i]);
+        v.setUint32(q + 8, idx.offset[i], true);
+        v.setUint32(q + 12, 0, true);
+        q += 16;
       }
+      o.length = q;
       o.end(mi);
     }
     const indexLength = this.position + o.length - indexStart;
     // Its ChunkIndex record, kept for the summary.
-    const ci = new Bytes(64 + indexOffsets.size * 10);
+    const ci = new Bytes(64 + indexOffsets.length * 10);
     const cat = ci.record(OP.chunkIndex);
-    ci.time(start[0], start[1]);
-    ci.time(this.chunkEnd[0], this.chunkEnd[1]);
+    ci.time(this.chunkStartSec, this.chunkStartNsec);
+    ci.time(this.chunkEndSec, this.chunkEndNsec);
     ci.u64(chunkStartOffset);
     ci.u64(chunkLength);
-    ci.u32(indexOffsets.size * 10);
+    ci.u32(indexOffsets.length * 10);
     for (const [ch, off] of indexOffsets) {
       ci.u16(ch);
       ci.u64(off);
@@ -350,11 +393,14 @@ export class McapStreamWriter {
     this.chunkIndexes.push(ci.take());
     this.chunkCount++;
     c.length = 0;
-    this.inChunk.clear();
-    this.chunkIndex = new Map();
-    this.chunkStart = undefined;
-    this.chunkEnd = [0, 0];
-    return this.emitData();
+    this.chunkIndex = [];
+    this.chunkChannels = [];
+    this.chunkStartSec = Infinity;
+    this.chunkStartNsec = 0;
+    this.chunkEndSec = -Infinity;
+    this.chunkEndNsec = 0;
+    const tail = this.emitData();
+    if (head || body || tail) return Promise.all([head, body, tail]).then(() => undefined);
   }
 
   /** A Metadata record (outside chunks), indexed in the summary. */
@@ -409,10 +455,12 @@ export class McapStreamWriter {
       o.u32(this.metadataCount);
       o.u32(this.chunkCount);
       const s = this.start ?? [0, 0];
+      const e = this.end;
       o.time(s[0], s[1]);
-      o.time(this.end[0], this.end[1]);
-      o.u32(this.channelCounts.size * 10);
-      for (const [ch, n] of this.channelCounts) {
+      o.time(e[0], e[1]);
+      const counted = this.channelCounts.map((n, ch) => [ch, n] as const).filter(([, n]) => n !== undefined && n > 0);
+      o.u32(counted.length * 10);
+      for (const [ch, n] of counted) {
         o.u16(ch);
         o.u64(n);
       }
@@ -439,10 +487,6 @@ export class McapStreamWriter {
     o.bytes(MAGIC);
     await this.emit();
   }
-}
-
-function before(sec: number, nsec: number, t: [number, number]): boolean {
-  return sec < t[0] || (sec === t[0] && nsec < t[1]);
 }
 
 function writeMap(b: Bytes, m: ReadonlyMap<string, string>): void {
