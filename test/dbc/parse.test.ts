@@ -349,6 +349,23 @@ describe('a defect leaves its statement or message out with a warning naming fil
     });
   }
 
+  it('SG_MUL_VAL_ with more than 65,536 values for a signal is left out (a 1.6 kB file threw RangeError: call stack; found with the fuzz harness)', () => {
+    const text = `BO_ 1 M: 8 X\n SG_ S M : 0|8@1+ (1,0) [0|0] "" X\n SG_ A m1 : 8|8@1+ (1,0) [0|0] "" X\nSG_MUL_VAL_ 1 A S ${Array(200).fill('0-65535').join(', ')};\nSG_MUL_VAL_ 1 A S 0-65535, 70000-70001;\n`;
+    const db = parseDbc(text, 'big.dbc');
+    const left = db.warnings.filter((w) => w.leftOut === 'statement');
+    expect(left.map((w) => w.message)).toEqual([
+      expect.stringMatching(/^SG_MUL_VAL_ left out: .*at most 65536 multiplexer values/),
+      expect.stringMatching(/^SG_MUL_VAL_ left out: .*at most 65536 multiplexer values/),
+    ]);
+    // The message itself stays: A is active for its m1.
+    const c = compileDatabase(db).byName('M')!;
+    expect(c.decode(Uint8Array.of(1, 7, 0, 0, 0, 0, 0, 0)).signals).toEqual({ S: 1, A: 7 });
+    // Over several statements for one signal: the one that would pass 65,536 values is left out.
+    const two = parseDbc(`BO_ 1 M: 8 X\n SG_ S M : 0|32@1+ (1,0) [0|0] "" X\n SG_ A m1 : 32|8@1+ (1,0) [0|0] "" X\nSG_MUL_VAL_ 1 A S 0-39999;\nSG_MUL_VAL_ 1 A S 40000-79999;\n`, 'two.dbc');
+    expect(two.warnings.filter((w) => w.leftOut === 'statement').map((w) => [w.source.line, w.message])).toEqual([[5, expect.stringMatching(/at most 65536 multiplexer values for a signal/)]]);
+    expect(two.messages[0].signals[1].multiplexerIds).toHaveLength(40000); // 0..39999 (its m1 among them)
+  });
+
   it('the message left out is named in `dropped` with its id and the reason', () => {
     const db = parseDbc(GOOD + 'BO_ 2147484160 Big: 8 X\n SG_ S : 60|8@0+ (1,0) [0|0] "" X\n', 'broken.dbc');
     expect(db.dropped).toEqual([
