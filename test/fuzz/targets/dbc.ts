@@ -81,7 +81,14 @@ const MESSAGE: fc.Arbitrary<GenMessage> = fc.record({
   signals: fc.array(SIGNAL, { maxLength: 8 }),
   frameFormat: fc.option(fc.constantFrom('0', '1', '3', '14', '15', '99'), { freq: 3 }),
   longName: fc.option(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{32,40}$/), { freq: 8 }),
-  muxValues: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 25 })).map(([a, b, lo, hi]) => `${a}|${b}|${lo}-${hi}`), { maxLength: 3 }),
+  muxValues: fc.array(
+    fc.oneof(
+      { weight: 8, arbitrary: fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 25 })).map(([a, b, lo, hi]) => `${a}|${b}|${lo}-${hi}`) },
+      // Many wide ranges: what an expansion without bound turns into millions of values.
+      { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 300 })).map(([a, b, n]) => `${a}|${b}|${Array(n).fill('0-65535').join(', ')}`) },
+    ),
+    { maxLength: 3 },
+  ),
 });
 
 function renderDbc(messages: GenMessage[], extras: string[]): string {
