@@ -602,7 +602,7 @@ function compileSignal(message: DbcMessage, sig: DbcSignal, index: number): Comp
   if (sig.length > 64) {
     throw new ConfigError({ ...where, problem: `signal of ${sig.length} bits; vil decodes signals of 1..64 bits`, fix: 'split the signal or drop it from the DBC' });
   }
-  if (!(Number.isInteger(sig.start) && sig.start >= 0) || !(Number.isInteger(sig.length) && sig.length >= 1)) {
+  if (!(Number.isInteger(sig.start) && sig.start >= 0 && sig.start < 512) || !(Number.isInteger(sig.length) && sig.length >= 1)) {
     // Bits before the payload would be read as undefined: NaN from generated code, 0 from the interpreter.
     throw new ConfigError({ ...where, problem: `start bit ${sig.start} is not a bit of the message (or the length ${sig.length} is not 1..64 bits)`, fix: 'correct the start bit and length of the signal' });
   }
@@ -613,6 +613,9 @@ function compileSignal(message: DbcMessage, sig: DbcSignal, index: number): Comp
   }
   const segs = signalSegments(sig.byteOrder, sig.start, sig.length);
   const need = bytesNeeded(segs);
+  if (segs.some((g) => g.byte < 0)) {
+    throw new ConfigError({ ...where, problem: `the signal (start ${sig.start}, ${sig.length} bits, ${sig.byteOrder}) begins before the message`, fix: 'correct the start bit, length or byte order of the signal' });
+  }
   if (need > message.length) {
     throw new ConfigError({
       ...where,

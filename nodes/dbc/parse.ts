@@ -901,7 +901,7 @@ const VFRAMEFORMAT_LABELS = [
 /** Why a signal cannot be decoded from its message, or null. */
 function signalDefect(m: DbcMessage, s: DbcSignal): string | null {
   if (s.length > 64) return `signal ${s.name} has ${s.length} bits; vil decodes signals of 1..64 bits`;
-  if (!(Number.isInteger(s.start) && s.start >= 0)) return `signal ${s.name} has start bit ${s.start}; a start bit is 0 or more`;
+  if (!(Number.isInteger(s.start) && s.start >= 0 && s.start < 512)) return `signal ${s.name} has start bit ${s.start}; a start bit is 0..511 (a message has at most 64 bytes)`;
   // "1e309" reads as Infinity: every value would be ±Infinity or NaN and nothing could be encoded.
   if (!Number.isFinite(s.scale)) return `signal ${s.name} has scale ${s.scale}; scale and offset must be finite numbers`;
   if (!Number.isFinite(s.offset)) return `signal ${s.name} has offset ${s.offset}; scale and offset must be finite numbers`;

@@ -450,6 +450,18 @@ describe('generated decoder = interpreted decoder on random payloads', () => {
 describe('a signal whose scale or offset is not a finite number cannot be compiled (found by npm run fuzz)', () => {
   // A model built by hand (or by another importer) is checked as the parser checks DBC text:
   // raw × ±Infinity is ±Infinity or NaN, never a value, and nothing can be encoded.
+  it('a start bit of 2^31 (hand-built model): left out, not wrapped to a negative byte', () => {
+    const m = parseDbc('BO_ 1 Bad: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nBO_ 2 Good: 8 X\n SG_ G : 0|8@1+ (1,0) [0|0] "" X\n', 'hand.dbc');
+    for (const order of ['little_endian', 'big_endian'] as const) {
+      m.messages[0].signals[0].start = 2 ** 31;
+      m.messages[0].signals[0].byteOrder = order;
+      for (const codegen of [true, false]) {
+        const db = compileDatabase(m, { codegen });
+        expect(db.messages.map((c) => c.name)).toEqual(['Good']);
+      }
+    }
+  });
+
   it('a negative start bit (hand-built model): left out with a warning, not read from before the payload', () => {
     const m = parseDbc('BO_ 1 Bad: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nBO_ 2 Good: 8 X\n SG_ G : 0|8@1+ (1,0) [0|0] "" X\n', 'hand.dbc');
     m.messages[0].signals[0].start = -8;

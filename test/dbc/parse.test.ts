@@ -328,7 +328,9 @@ describe('a defect leaves its statement or message out with a warning naming fil
     ['scale beyond a double', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (-1e309,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has scale -Infinity; scale and offset must be finite numbers/],
     ['offset beyond a double', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,2e308) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has offset Infinity; scale and offset must be finite numbers/],
     // Found by npm run fuzz: a negative start bit read bytes before the payload (the generated decoder gave NaN, the interpreted one 0).
-    ['negative start bit', 'BO_ 1 M: 8 X\n SG_ S : -400|8@1+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has start bit -400; a start bit is 0 or more/],
+    ['negative start bit', 'BO_ 1 M: 8 X\n SG_ S : -400|8@1+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has start bit -400; a start bit is 0\.\.511/],
+    // Found by npm run fuzz: start bit 2^31 wrapped to a negative byte in 32-bit arithmetic and passed the length check.
+    ['start bit 2^31', 'BO_ 1 M: 8 X\n SG_ S : 2147483648|8@1+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has start bit 2147483648; a start bit is 0\.\.511/],
     ['stray character inside a signal', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (.25,0) [0|0] "" X\n', 2, 18, 'message', /^message M left out: SG_ S: expected the scale factor, found unexpected character "\."/],
     ['SG_ without BO_', 'VERSION ""\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n', 2, 2, 'statement', /^SG_ left out: SG_ outside a message/],
   ];
