@@ -455,7 +455,8 @@ class ObjectParser {
 }
 
 function frame(sec: number, nanosec: number, channel: number, rawId: number, rtr: boolean, error: boolean, fd: boolean, brs: boolean, esi: boolean, tx: boolean, dlc: number, data: Uint8Array): LogFrame {
-  return { sec, nanosec, channel, id: rawId & 0x1fffffff, extended: rawId >= 0x80000000, rtr, error, fd, brs, esi, tx, dlc, data };
+  // BRS and ESI mean nothing without EDL: a classic frame has neither, whatever its flag bits say.
+  return { sec, nanosec, channel, id: rawId & 0x1fffffff, extended: rawId >= 0x80000000, rtr, error, fd, brs: fd && brs, esi: fd && esi, tx, dlc, data };
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {

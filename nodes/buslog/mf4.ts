@@ -562,8 +562,9 @@ class DgDecoder {
       rtr: kind === 'remote',
       error: kind === 'error',
       fd,
-      brs: fieldValue(f.brs, buf, dv, q, index) !== 0,
-      esi: fieldValue(f.esi, buf, dv, q, index) !== 0,
+      // BRS and ESI are valid only with EDL (ASAM MDF bus logging): a classic frame has neither.
+      brs: fd && fieldValue(f.brs, buf, dv, q, index) !== 0,
+      esi: fd && fieldValue(f.esi, buf, dv, q, index) !== 0,
       tx: fieldValue(f.dir, buf, dv, q, index) !== 0,
       dlc,
       data,

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRecording } from '../../nodes/buslog/open.js';
 import { ID_TOO_WIDE, LENGTH_NOT_DLC, OUT_OF_ROS_TIME } from '../../nodes/buslog/frame_check.js';
-import { blfFile, blfObject, canMessage } from './blf_writer.js';
-import { FIXTURES, readAll } from './reference.js';
+import { blfFile, blfObject, canFdMessage, canMessage } from './blf_writer.js';
+import { FIXTURES, readAll, readUntilError } from './reference.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vil-buslog-time-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,5 +92,21 @@ describe('a frame whose data length does not match its DLC is left out and count
     const r = await openRecording(save(blfFile([blfObject({ type: 1, ts: 1_000, payload: canMessage(1, 0, 13, 0x123, [1, 2, 3, 4, 5, 6, 7, 8]) })], { startMs: Date.UTC(2024, 0, 1) }), '.blf'));
     expect((await readAll(r)).map((f) => [f.dlc, f.data.length])).toEqual([[13, 8]]);
     expect(r.skipped[LENGTH_NOT_DLC]).toBeUndefined();
+  });
+});
+
+describe('BRS and ESI are CAN FD bits: a classic frame never carries them (found by npm run fuzz)', () => {
+  it('MF4: records shifted by a 23-byte delete set the ESI bit of classic frames; it is read only with EDL', async () => {
+    const whole = readFileSync(join(FIXTURES, 'mf4/css_matlab_00000001_fin.MF4'));
+    const shifted = Buffer.concat([whole.subarray(0, 266845), whole.subarray(266845 + 23)]);
+    // The shift also breaks the block chain after the data: the good frames, then a RecordingError.
+    const { frames } = await readUntilError(await openRecording(save(shifted, '.MF4')));
+    expect(frames.length).toBeGreaterThan(1000);
+    for (const f of frames) if (!f.fd) expect([f.brs, f.esi]).toEqual([false, false]);
+  });
+
+  it('BLF: CAN_FD_MESSAGE with BRS and ESI but without EDL is a classic frame without them', async () => {
+    const r = await openRecording(save(blfFile([blfObject({ type: 100, ts: 1_000, payload: canFdMessage(1, 0, 2, 0x123, 0x2 | 0x4, [1, 2]) }), blfObject({ type: 100, ts: 2_000, payload: canFdMessage(1, 0, 2, 0x124, 0x1 | 0x2 | 0x4, [1, 2]) })], { startMs: Date.UTC(2024, 0, 1) }), '.blf'));
+    expect((await readAll(r)).map((f) => [f.id, f.fd, f.brs, f.esi])).toEqual([[0x123, false, false, false], [0x124, true, true, true]]);
   });
 });

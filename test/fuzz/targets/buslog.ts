@@ -184,6 +184,8 @@ interface EditSpec {
   base: string;
   set?: [number, number][];
   insert?: [number, number[]][];
+  /** [offset, length]: bytes removed (applied last, from the end). */
+  delete?: [number, number][];
 }
 
 function fromEdits(spec: EditSpec): Uint8Array {
@@ -194,6 +196,12 @@ function fromEdits(spec: EditSpec): Uint8Array {
     out.set(b.subarray(0, at));
     out.set(bytes, at);
     out.set(b.subarray(at), at + bytes.length);
+    b = out;
+  }
+  for (const [at, n] of [...(spec.delete ?? [])].sort((x, y) => y[0] - x[0])) {
+    const out = new Uint8Array(b.length - n);
+    out.set(b.subarray(0, at));
+    out.set(b.subarray(at + n), at);
     b = out;
   }
   return b;
@@ -216,7 +224,7 @@ export const buslogTarget: FuzzTarget = {
     }),
   async replay(name, bytes) {
     // Stored inputs: the recording itself, or (.edit.json) edits of a shared recording, so the corpus
-    // stays small: {"base": "test/fixtures/buslogs/...", "set": [[offset, byte]...], "insert": [[offset, [bytes]]...]}.
+    // stays small: {"base": "test/fixtures/buslogs/...", "set": [[offset, byte]...], "insert": [[offset, [bytes]]...], "delete": [[offset, length]...]}.
     const file = name.endsWith('.edit.json') ? fromEdits(JSON.parse(Buffer.from(bytes).toString('utf8')) as EditSpec) : bytes;
     for (let k = 0; k <= 16; k++) await checkRecording({ bytes: file, cut: Math.floor((file.length * k) / 16), name });
   },
