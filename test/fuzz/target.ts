@@ -7,9 +7,11 @@ import type fc from 'fast-check';
 /** Told about every input before it runs: a heartbeat for the hang watchdog and the input to save. */
 export interface FuzzProbe {
   begin(input: Uint8Array | string): void;
+  /** Replaces the saved input of the current run (once its final bytes are known), without counting a new one. */
+  note(input: Uint8Array | string): void;
 }
 
-export const NO_PROBE: FuzzProbe = { begin: () => undefined };
+export const NO_PROBE: FuzzProbe = { begin: () => undefined, note: () => undefined };
 
 export interface FuzzTarget {
   name: string;

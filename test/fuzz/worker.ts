@@ -11,14 +11,19 @@ const slots = new Int32Array(job.sab, 0, SLOT.Data);
 const input = new Uint8Array(job.sab, SLOT.Data * 4, INPUT_CAPACITY);
 const encoder = new TextEncoder();
 
+function save(x: Uint8Array | string): void {
+  const bytes = typeof x === 'string' ? encoder.encode(x) : x;
+  const n = Math.min(bytes.length, INPUT_CAPACITY);
+  input.set(n === bytes.length ? bytes : bytes.subarray(0, n));
+  Atomics.store(slots, SLOT.InputLength, n);
+}
+
 const probe: FuzzProbe = {
   begin(x) {
-    const bytes = typeof x === 'string' ? encoder.encode(x) : x;
-    const n = Math.min(bytes.length, INPUT_CAPACITY);
-    input.set(n === bytes.length ? bytes : bytes.subarray(0, n));
-    Atomics.store(slots, SLOT.InputLength, n);
+    save(x);
     Atomics.add(slots, SLOT.Runs, 1);
   },
+  note: save,
 };
 
 const target = await loadTarget(job.target);

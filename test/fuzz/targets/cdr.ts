@@ -143,7 +143,7 @@ function run(x: CdrInput, probe: FuzzProbe): void {
     input.set(x.random, 4);
   }
   if (x.bigEndian && input.length > 1) input[1] = 0;
-  probe.begin(Buffer.concat([Buffer.from(`${x.type}\n`), input]));
+  probe.note(Buffer.concat([Buffer.from(`${x.type}\n`), input]));
   checkBytes(x.type, input);
 }
 
