@@ -14,7 +14,8 @@
 // --hang-seconds, the input is saved and reported as a hang (a synchronous endless loop cannot be
 // interrupted from inside its own thread). A failing input is shrunk by fast-check and saved under
 // --out as a corpus file for test/fixtures/fuzz/.
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -132,7 +133,9 @@ async function runTarget(name: string, o: Options): Promise<Outcome> {
   const input = new Uint8Array(sab, SLOT.Data * 4);
   const job: WorkerJob = { target: name, seed: o.seed, seconds: o.seconds, runs: o.runs, path: o.path, sab };
   const started = performance.now();
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: job, resourceLimits: { maxOldGenerationSizeMb: o.heapMb } });
+  // The worker's scratch files (bus-log recordings): removed here whatever way the worker ends.
+  const scratch = mkdtempSync(join(tmpdir(), `vil-fuzz-${name}-`));
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: job, env: { ...process.env, VIL_FUZZ_TMP: scratch }, resourceLimits: { maxOldGenerationSizeMb: o.heapMb } });
   const lastInput = (): Uint8Array => input.slice(0, Math.min(INPUT_CAPACITY, Atomics.load(slots, SLOT.InputLength)));
   const save = (why: string, bytes: Uint8Array, ext = '.bin'): string => {
     mkdirSync(o.out, { recursive: true });
@@ -149,6 +152,7 @@ async function runTarget(name: string, o: Options): Promise<Outcome> {
       if (finished) return;
       finished = true;
       clearInterval(watch);
+      void worker.terminate().finally(() => rmSync(scratch, { recursive: true, force: true }));
       done({ target: name, runs: Atomics.load(slots, SLOT.Runs), seconds: (performance.now() - started) / 1000, ...outcome });
     };
     const watch = setInterval(() => {

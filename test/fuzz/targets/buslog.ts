@@ -78,17 +78,21 @@ const candumpInput = fc
 
 export const buslogInput: fc.Arbitrary<BuslogInput> = fc.oneof({ weight: 4, arbitrary: recordingInput }, { weight: 1, arbitrary: candumpInput });
 
-let dir: string | undefined;
+// Recordings are read through files, as vil import reads them. Under npm run fuzz the runner owns
+// the directory (VIL_FUZZ_TMP, removed when the target ends, also after a hang or a crash); elsewhere
+// (the corpus test) this module makes one and removes it when the process exits.
+let dir: string | undefined = process.env.VIL_FUZZ_TMP;
 let fileNo = 0;
 function tempFile(bytes: Uint8Array): string {
-  dir ??= mkdtempSync(join(tmpdir(), 'vil-fuzz-buslog-'));
+  if (dir === undefined) {
+    const own = mkdtempSync(join(tmpdir(), 'vil-fuzz-buslog-'));
+    process.once('exit', () => rmSync(own, { recursive: true, force: true }));
+    dir = own;
+  }
   const path = join(dir, `rec-${fileNo++ % 4}`);
   writeFileSync(path, bytes);
   return path;
 }
-process.once('exit', () => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 interface ReadResult {
   format: string | undefined;
