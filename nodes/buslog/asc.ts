@@ -167,6 +167,7 @@ export class AscReader implements BusLogReader {
     }
     window.drain(ready, true);
     if (window.late) this.count('frames more than 1024 places out of time order (emitted late)', window.late);
+    for (const [why, n] of Object.entries(window.rejected)) this.count(why, n);
     if (ready.length) yield ready;
     await this.close();
     if (failure) throw failure;
@@ -270,7 +271,10 @@ export class AscReader implements BusLogReader {
     if (!(h.hex ? /^[0-9A-Fa-f]{1,2}$/ : /^\d{1,2}$/).test(dlcText)) return this.bad(line);
     const dlc = parseInt(dlcText, h.hex ? 16 : 10);
     if (dlc > 15) return this.bad(line);
-    return frameOf(sec, nsec, channel, id.id, id.extended, false, false, false, false, false, tx, dlc, this.bytes(tok, 6, Math.min(8, FD_LEN[dlc]), h));
+    // Fewer bytes than the DLC says (a cut or broken line): no frame a bus could have carried.
+    const data = this.bytes(tok, 6, Math.min(8, FD_LEN[dlc]), h);
+    if (data.length !== Math.min(8, FD_LEN[dlc])) return this.bad(line);
+    return frameOf(sec, nsec, channel, id.id, id.extended, false, false, false, false, false, tx, dlc, data);
   }
 
   private fdLine(tok: string[], h: AscHeader, sec: number, nsec: number, line: string): LogFrame | undefined {
@@ -292,7 +296,11 @@ export class AscReader implements BusLogReader {
     const len = Number(lenText);
     if (dlc > 15 || len > 64) return this.bad(line);
     if (len === 0) return frameOf(sec, nsec, channel, id.id, id.extended, true, false, true, brs === '1', esi === '1', tx, dlc, EMPTY);
-    return frameOf(sec, nsec, channel, id.id, id.extended, false, false, true, brs === '1', esi === '1', tx, dlc, this.bytes(tok, i, len, h));
+    // The length must be one the DLC stands for, and every byte of it there.
+    if (len > FD_LEN[dlc] || (dlc > 0 && len <= FD_LEN[dlc - 1])) return this.bad(line);
+    const data = this.bytes(tok, i, len, h);
+    if (data.length !== len) return this.bad(line);
+    return frameOf(sec, nsec, channel, id.id, id.extended, false, false, true, brs === '1', esi === '1', tx, dlc, data);
   }
 
   private bad(_line: string): undefined {

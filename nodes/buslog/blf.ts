@@ -154,9 +154,15 @@ export class BlfReader implements BusLogReader {
         const obj = await top.next();
         if (!obj) break;
         if (obj.type === LOG_CONTAINER) {
-          const data = this.container(obj);
-          if (data) parser.feed(data, obj.offset, ready);
-          // A cut container still gives the frames its first part holds, then the error.
+          const { data, damage } = this.container(obj);
+          try {
+            if (data) parser.feed(data, obj.offset, ready);
+          } catch (e) {
+            // What inflated before the damage may end in garbage: the damage is the cause to report.
+            throw damage ?? e;
+          }
+          // A cut or damaged container still gives the frames its first part holds, then the error.
+          if (damage) throw damage;
           if (obj.truncated) throw new RecordingError(this.path, obj.offset, obj.truncated);
         } else if (obj.truncated) {
           throw new RecordingError(this.path, obj.offset, obj.truncated);
@@ -178,6 +184,7 @@ export class BlfReader implements BusLogReader {
     }
     window.drain(ready, true);
     if (window.late) this.count('frames more than 1024 places out of time order (emitted late)', window.late);
+    for (const [why, n] of Object.entries(window.rejected)) this.count(why, n);
     if (ready.length) yield ready;
     await this.close();
     if (failure) throw failure;
@@ -187,25 +194,30 @@ export class BlfReader implements BusLogReader {
     this.skipped[key] = (this.skipped[key] ?? 0) + n;
   }
 
-  /** The contents of a LOG_CONTAINER object, inflated. */
-  private container(obj: TopObject): Uint8Array | undefined {
+  /**
+   * The contents of a LOG_CONTAINER object, inflated. A container whose compressed data is damaged
+   * gives what inflates before the damage, and the error to raise after its frames: the same
+   * frames a file cut at the damage would give.
+   */
+  private container(obj: TopObject): { data?: Uint8Array; damage?: RecordingError } {
     const b = obj.bytes;
     if (b.length < 32) throw new RecordingError(this.path, obj.offset, 'LOG_CONTAINER object too short');
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const method = v.getUint16(16, true);
     const size = v.getUint32(24, true);
     const payload = b.subarray(32);
-    if (method === 0) return payload;
+    if (method === 0) return { data: payload };
     if (method !== 2) {
       this.count(`containers with unknown compression method ${method}`, 1);
-      return undefined;
+      return {};
     }
     if (size > MAX_CONTAINER) throw new RecordingError(this.path, obj.offset, `log container claims ${size} uncompressed bytes`);
+    const max = Math.max(size, 1);
     try {
-      return inflateSync(payload, { maxOutputLength: Math.max(size, 1), ...(obj.truncated ? { finishFlush: constants.Z_SYNC_FLUSH } : {}) });
+      return { data: inflateSync(payload, { maxOutputLength: max, ...(obj.truncated ? { finishFlush: constants.Z_SYNC_FLUSH } : {}) }) };
     } catch (e) {
-      if (obj.truncated) throw new RecordingError(this.path, obj.offset, obj.truncated);
-      throw new RecordingError(this.path, obj.offset, `log container does not inflate: ${(e as Error).message}`);
+      const damage = new RecordingError(this.path, obj.offset, obj.truncated ?? `log container does not inflate: ${(e as Error).message}`);
+      return { data: inflatePrefix(payload, max), damage };
     }
   }
 
@@ -214,6 +226,33 @@ export class BlfReader implements BusLogReader {
     this.file = undefined;
     await f?.close();
   }
+}
+
+/**
+ * What inflates of a damaged deflate stream before the damage: the output of its longest prefix
+ * that inflates without an error (found by bisection; a deflate error, once met, stays). Only for
+ * damaged containers: about 17 inflates of one container.
+ */
+function inflatePrefix(payload: Uint8Array, maxOutputLength: number): Uint8Array | undefined {
+  const attempt = (n: number): Uint8Array | undefined => {
+    try {
+      return inflateSync(payload.subarray(0, n), { maxOutputLength, finishFlush: constants.Z_SYNC_FLUSH });
+    } catch {
+      return undefined;
+    }
+  };
+  let lo = 0;
+  let hi = payload.length;
+  let best: Uint8Array | undefined;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    const out = attempt(mid);
+    if (out) {
+      best = out;
+      lo = mid;
+    } else hi = mid - 1;
+  }
+  return best;
 }
 
 function typeName(t: number): string {
@@ -416,7 +455,8 @@ class ObjectParser {
 }
 
 function frame(sec: number, nanosec: number, channel: number, rawId: number, rtr: boolean, error: boolean, fd: boolean, brs: boolean, esi: boolean, tx: boolean, dlc: number, data: Uint8Array): LogFrame {
-  return { sec, nanosec, channel, id: rawId & 0x1fffffff, extended: rawId >= 0x80000000, rtr, error, fd, brs, esi, tx, dlc, data };
+  // BRS and ESI mean nothing without EDL: a classic frame has neither, whatever its flag bits say.
+  return { sec, nanosec, channel, id: rawId & 0x1fffffff, extended: rawId >= 0x80000000, rtr, error, fd, brs: fd && brs, esi: fd && esi, tx, dlc, data };
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -110,6 +110,8 @@ export function parseCandumpLine(line: string): CandumpFrame | null {
   }
   const error = hash === 8 && (rawId & CAN_ERR_FLAG) !== 0;
   if (hash === 8 && !error && rawId > CAN_ERR_MASK) throw new CandumpParseError(`frame ${f}: extended id 0x${rawId.toString(16)} exceeds 29 bits`);
+  // Three hex digits reach 0xFFF; a standard frame carries 11 bits on the bus.
+  if (hash === 3 && rawId > 0x7ff) throw new CandumpParseError(`frame ${f}: standard id 0x${rawId.toString(16)} exceeds 11 bits (0..7FF)`);
   const extended = hash === 8 && !error;
   const id = error ? rawId & CAN_ERR_MASK : rawId;
   const base = { time: { sec, nanosec }, iface, id, extended, error };

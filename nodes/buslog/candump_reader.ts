@@ -126,6 +126,7 @@ export class CandumpReader implements BusLogReader {
     }
     window.drain(ready, true);
     if (window.late) this.skipped['frames more than 1024 places out of time order (emitted late)'] = window.late;
+    for (const [why, n] of Object.entries(window.rejected)) this.skipped[why] = (this.skipped[why] ?? 0) + n;
     if (ready.length) yield ready;
     await this.close();
     if (failure) throw failure;

@@ -345,6 +345,7 @@ class DgDecoder {
     this.window.drain(this.ready, true);
     this.count('frames dropped: VLSD payload never came', this.window.dropped);
     this.count('frames more than 1024 places out of time order (emitted late)', this.window.late);
+    for (const [why, n] of Object.entries(this.window.rejected)) this.count(why, n);
     if (this.ready.length) yield this.ready;
     this.ready = [];
     await this.data.close();
@@ -561,8 +562,9 @@ class DgDecoder {
       rtr: kind === 'remote',
       error: kind === 'error',
       fd,
-      brs: fieldValue(f.brs, buf, dv, q, index) !== 0,
-      esi: fieldValue(f.esi, buf, dv, q, index) !== 0,
+      // BRS and ESI are valid only with EDL (ASAM MDF bus logging): a classic frame has neither.
+      brs: fd && fieldValue(f.brs, buf, dv, q, index) !== 0,
+      esi: fd && fieldValue(f.esi, buf, dv, q, index) !== 0,
       tx: fieldValue(f.dir, buf, dv, q, index) !== 0,
       dlc,
       data,

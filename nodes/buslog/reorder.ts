@@ -2,8 +2,11 @@
 // comparison for an ordered stream), and leave it from the front once more than `hold` frames
 // follow them, so a frame up to `hold` places late still lands where its time says. Equal times
 // keep the rank given (MF4 channel-group order), then arrival order: the sort is stable.
-// The window is a ring buffer that grows only while frames wait for a payload.
-import type { LogFrame } from './frame.js';
+// The window is a ring buffer that grows only while frames wait for a payload. Every reader's frames
+// pass through it, so it is also where a frame that cannot be carried (frame_check.ts) is left out
+// as it leaves, counted by reason in `rejected`.
+import type { LogFrame, SkipCounters } from './frame.js';
+import { frameDefect } from './frame_check.js';
 
 /** Placeholder payload of a frame whose bytes have not arrived yet (MF4 VLSD record after its frame). */
 export const PENDING: Uint8Array = new Uint8Array(0);
@@ -20,6 +23,8 @@ export class ReorderWindow {
   late = 0;
   /** Frames dropped because their payload never arrived. */
   dropped = 0;
+  /** Frames left out by reason (frame_check.ts): a time no ROS stamp holds, an id too wide. */
+  readonly rejected: SkipCounters = {};
 
   constructor(
     private readonly hold = 1024,
@@ -86,6 +91,12 @@ export class ReorderWindow {
       this.count--;
       if (f.data === PENDING) {
         this.dropped++;
+        continue;
+      }
+      // Checked as it leaves: an MF4 frame's payload may arrive after the frame itself.
+      const defect = frameDefect(f);
+      if (defect !== undefined) {
+        this.rejected[defect] = (this.rejected[defect] ?? 0) + 1;
         continue;
       }
       if (f.sec < this.lastSec || (f.sec === this.lastSec && f.nanosec < this.lastNsec)) this.late++;

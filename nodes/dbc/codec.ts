@@ -419,8 +419,15 @@ export class MessageCodec {
       raw = Number(v);
     } else {
       if (!Number.isFinite(v) && !s.isFloat) throw new EncodeError(`${where}: ${v} is not a finite number`);
-      const x = s.identity ? v : (v - sig.offset) / sig.scale;
+      let x: number;
+      if (s.identity) x = v;
+      else if (sig.scale === 0) {
+        // Every raw value decodes to the offset: that value is raw 0, any other has no raw value.
+        if (v !== sig.offset) throw new EncodeError(`${where}: ${v} cannot be encoded: the scale is 0, every raw value decodes to ${sig.offset}`);
+        x = 0;
+      } else x = (v - sig.offset) / sig.scale;
       raw = s.isFloat ? x : roundHalfEven(x);
+      if (!s.isFloat && !Number.isFinite(raw)) throw new EncodeError(`${where}: ${v} gives raw value ${raw}, which does not fit ${sig.length} bits`);
       if (strict && !(s.choices?.has(raw) ?? false)) {
         const tol = Math.abs(sig.scale) * 1e-6;
         if (sig.minimum !== null && v < sig.minimum - tol) throw new EncodeError(`${where}: ${v} is below the minimum ${sig.minimum}`);
@@ -595,8 +602,20 @@ function compileSignal(message: DbcMessage, sig: DbcSignal, index: number): Comp
   if (sig.length > 64) {
     throw new ConfigError({ ...where, problem: `signal of ${sig.length} bits; vil decodes signals of 1..64 bits`, fix: 'split the signal or drop it from the DBC' });
   }
+  if (!(Number.isInteger(sig.start) && sig.start >= 0 && sig.start < 512) || !(Number.isInteger(sig.length) && sig.length >= 1)) {
+    // Bits before the payload would be read as undefined: NaN from generated code, 0 from the interpreter.
+    throw new ConfigError({ ...where, problem: `start bit ${sig.start} is not a bit of the message (or the length ${sig.length} is not 1..64 bits)`, fix: 'correct the start bit and length of the signal' });
+  }
+  for (const [what, v] of [['scale', sig.scale], ['offset', sig.offset]] as const) {
+    if (!Number.isFinite(v)) {
+      throw new ConfigError({ ...where, problem: `${what} ${v}; scale and offset must be finite numbers`, fix: `correct the ${what} of the signal` });
+    }
+  }
   const segs = signalSegments(sig.byteOrder, sig.start, sig.length);
   const need = bytesNeeded(segs);
+  if (segs.some((g) => g.byte < 0)) {
+    throw new ConfigError({ ...where, problem: `the signal (start ${sig.start}, ${sig.length} bits, ${sig.byteOrder}) begins before the message`, fix: 'correct the start bit, length or byte order of the signal' });
+  }
   if (need > message.length) {
     throw new ConfigError({
       ...where,

@@ -83,6 +83,9 @@ const SKIPPED_KEYWORDS = new Set([
   'BA_SGTYPE_', 'SIG_TYPE_REF_', 'SIGTYPE_VALTYPE_', 'BU_SG_REL_', 'BU_EV_REL_', 'BU_BO_REL_', 'NS_DESC_',
 ]);
 
+/** Multiplexer values of one SG_MUL_VAL_ statement, and of one signal over all of them. */
+const MAX_MUX_VALUES = 65536;
+
 const PUNCT = new Set(['(', ')', '[', ']', ',', '@', ';', ':', '|', '+', '-']);
 
 function isDigit(c: number): boolean {
@@ -808,6 +811,8 @@ class Parser {
       const a = Number(lo.text);
       const b = Math.abs(Number(hiTok.text));
       if (b < a || b - a > 65535) this.fail(hiTok, 'an upper bound >= the lower bound (at most 65536 values)', ctx);
+      // Ranges are expanded (as cantools does): bounded, or a short line becomes millions of values.
+      if (ids.length + (b - a + 1) > MAX_MUX_VALUES) this.fail(hiTok, `at most ${MAX_MUX_VALUES} multiplexer values in one SG_MUL_VAL_`, ctx);
       for (let v = a; v <= b; v++) ids.push(v);
       if (this.isPunct(',')) {
         this.next();
@@ -896,6 +901,10 @@ const VFRAMEFORMAT_LABELS = [
 /** Why a signal cannot be decoded from its message, or null. */
 function signalDefect(m: DbcMessage, s: DbcSignal): string | null {
   if (s.length > 64) return `signal ${s.name} has ${s.length} bits; vil decodes signals of 1..64 bits`;
+  if (!(Number.isInteger(s.start) && s.start >= 0 && s.start < 512)) return `signal ${s.name} has start bit ${s.start}; a start bit is 0..511 (a message has at most 64 bytes)`;
+  // "1e309" reads as Infinity: every value would be ±Infinity or NaN and nothing could be encoded.
+  if (!Number.isFinite(s.scale)) return `signal ${s.name} has scale ${s.scale}; scale and offset must be finite numbers`;
+  if (!Number.isFinite(s.offset)) return `signal ${s.name} has offset ${s.offset}; scale and offset must be finite numbers`;
   if (s.valueType === 'float32' && s.length !== 32) return `signal ${s.name} is a float (SIG_VALTYPE_ 1) of ${s.length} bits, not 32`;
   if (s.valueType === 'float64' && s.length !== 64) return `signal ${s.name} is a double (SIG_VALTYPE_ 2) of ${s.length} bits, not 64`;
   const need = bytesNeeded(signalSegments(s.byteOrder, s.start, s.length));
@@ -1028,7 +1037,13 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
     if (!perMsg) muxValues.set(mv.dbcId, (perMsg = new Map()));
     let perSwitch = perMsg.get(mv.multiplexer);
     if (!perSwitch) perMsg.set(mv.multiplexer, (perSwitch = new Map()));
-    perSwitch.set(mv.signal, [...(perSwitch.get(mv.signal) ?? []), ...mv.ids]);
+    const known = perSwitch.get(mv.signal) ?? [];
+    if (known.length + mv.ids.length > MAX_MUX_VALUES) {
+      warnings.push({ message: `SG_MUL_VAL_ left out: SG_MUL_VAL_ ${mv.dbcId} ${mv.signal}: at most ${MAX_MUX_VALUES} multiplexer values for a signal`, source: mv.pos, leftOut: 'statement' });
+      continue;
+    }
+    for (const id of mv.ids) known.push(id);
+    perSwitch.set(mv.signal, known);
   }
 
   // Signals, multiplexing as cantools: one "M" → simple multiplexing (mN gives the id, SG_MUL_VAL_
@@ -1074,7 +1089,7 @@ export function parseDbc(text: string, file = '<dbc>'): DbcDatabase {
         }
         const lookupSwitch = muxSwitch ?? multiplexerSignal;
         const extra = lookupSwitch !== null ? perMsg?.get(lookupSwitch)?.get(s.name) : undefined;
-        if (extra) ids.push(...extra);
+        if (extra) for (const id of extra) ids.push(id);
       }
       ids = [...new Set(ids)].sort((a, b) => a - b);
       const noRange = s.minText === '0' && s.maxText === '0';

@@ -190,6 +190,8 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 const INT32_MAX = 2147483647;
 
 const KNOTS_TO_MPS = 1852 / 3600;
+/** [m/s]: a faster speed over ground is no measurement. */
+const SPEED_OF_LIGHT = 299_792_458;
 const DEG = Math.PI / 180;
 const NS_PER_DAY = 86_400_000_000_000;
 const HALF_DAY_NS = NS_PER_DAY / 2;
@@ -559,6 +561,11 @@ export class NmeaDecoder {
     const msl = f.decimal(altField);
     const sep = f.decimal(sepField);
     this.pAlt = msl + sep;
+    if (this.pAlt === Infinity || this.pAlt === -Infinity) {
+      // Each a double, their sum is not: no altitude.
+      f.malformed = true;
+      this.pAlt = NaN;
+    }
     if (this.pHasPosition) {
       if (msl === msl && sep !== sep) this.counters.noGeoidSeparation++;
     } else {
@@ -585,9 +592,9 @@ export class NmeaDecoder {
     this.gstSeen = true;
     this.gstState = GstState.Present;
     this.gstMisses = 0;
-    this.gstLat = f.decimal(6);
-    this.gstLon = f.decimal(7);
-    this.gstAlt = f.decimal(8);
+    this.gstLat = this.sigma(6);
+    this.gstLon = this.sigma(7);
+    this.gstAlt = this.sigma(8);
     if (this.source !== PositionSource.None && !this.committed) this.commit();
   }
 
@@ -669,6 +676,12 @@ export class NmeaDecoder {
 
   private velocity(t: Time, tod: number, v: number, courseDeg: number): void {
     if (!(v >= 0)) {
+      this.counters.emptyVelocity++;
+      return;
+    }
+    if (v > SPEED_OF_LIGHT) {
+      // No measurement (and v² / 2 in the covariance would not be a number).
+      this.f.malformed = true;
       this.counters.emptyVelocity++;
       return;
     }
@@ -815,6 +828,16 @@ export class NmeaDecoder {
       return { sec: t.sec, nanosec: t.nanosec };
     }
     return { sec: this.tSec, nanosec: this.tNs };
+  }
+
+  /** A GST standard deviation [m] of field i: NaN (not used, malformed) when negative or when its square is beyond a double. */
+  private sigma(i: number): number {
+    const v = this.f.decimal(i);
+    if (v === v && !(v >= 0 && v * v < Infinity)) {
+      this.f.malformed = true;
+      return NaN;
+    }
+    return v;
   }
 
   /** A DOP or correction age as float32 can hold it: beyond its range → NaN (not reported), counted. */

@@ -90,7 +90,7 @@ export class NmeaFields {
     return this.empty(i) ? '' : this.s.slice(this.starts[i], this.ends[i]);
   }
 
-  /** Field i as a decimal number; NaN when empty, NaN and `malformed` when not a number. */
+  /** Field i as a decimal number (always finite); NaN when empty, NaN and `malformed` when not a number or beyond a double. */
   decimal(i: number): number {
     this.mantissa = NaN;
     if (i >= this.count) return NaN;
@@ -145,9 +145,13 @@ export class NmeaFields {
       return NaN;
     }
     if (m >= MAX_EXACT || frac > 22) {
-      // Beyond exact integer arithmetic: let the engine round it.
+      // Beyond exact integer arithmetic: let the engine round it. Beyond a double (309 digits) it
+      // is no measurement: malformed, never ±Infinity.
       const v = Number(s.slice(this.starts[i], e));
-      if (Number.isNaN(v)) this.malformed = true;
+      if (!Number.isFinite(v)) {
+        this.malformed = true;
+        return NaN;
+      }
       return v;
     }
     // m and 10^frac are exact doubles: one division, one rounding, as Number() would give.

@@ -8,7 +8,8 @@
 // Field values: PRN as the receiver numbers it (NMEA: GPS 1-32, SBAS 33-64, GLONASS 65-96, ...;
 // NMEA 4.11 receivers number each constellation from 1, the talker says which); elevation
 // -90..90°, azimuth 0..360°, SNR (C/N0) 0..99 dB-Hz. Empty → NaN (SNR empty: not tracked). Outside
-// the range → NaN and the sentence counts as malformed. A block without PRN is skipped.
+// the range → NaN and the sentence counts as malformed. A block without PRN is skipped, and so is
+// one whose PRN has more than four digits (malformed).
 import type { NmeaFields } from './nmea_fields.js';
 
 export interface SatellitesInView {
@@ -28,6 +29,9 @@ export interface SatellitesInView {
   /** C/N0 in dB-Hz; NaN when not tracked. */
   snr: Float64Array;
 }
+
+/** Satellite ids have at most three digits in every NMEA numbering (GPS 1-32 … NavIC 401-437); four are tolerated. */
+const MAX_PRN = 9999;
 
 /** Largest group listed in one: 9 sentences × 4 satellites is what NMEA allows; more grows the arrays. */
 const INITIAL_CAPACITY = 36;
@@ -85,6 +89,11 @@ export class GsvAssembler {
       if (f.empty(i)) continue;
       const prn = f.uint(i);
       if (prn < 0) continue; // malformed (flagged by uint)
+      if (prn > MAX_PRN) {
+        // Not a satellite id of any numbering (and beyond what the Int32Array holds): malformed.
+        f.malformed = true;
+        continue;
+      }
       if (v.count === v.prn.length) grow(v);
       const j = v.count++;
       v.prn[j] = prn;

@@ -188,6 +188,7 @@ export function buildPlan(doc: LayoutDoc): LayoutPlan {
   if (payloadLength && payloadSize > payloadLength.wire.max) {
     fail(['header', 'payload_length', 'type'], `payload of ${payloadSize} bytes does not fit ${payloadLength.wire.name}`, 'use a wider type (u16 or u32)');
   }
+  if (totalSize === 0) fail(['fields'], 'the packet has no bytes (its fields are only align or pad of nothing)', 'add a field that carries a value');
   if (totalSize > MAX_UDP_PAYLOAD) {
     fail(['fields'], `packet is ${totalSize} bytes, more than the ${MAX_UDP_PAYLOAD} bytes a UDP datagram over IPv4 can carry`, 'reduce max_count of arrays or split the layout into several routes');
   }

@@ -177,7 +177,14 @@ export function parseLayout(text: string, file: string): LayoutDoc {
     return fail(path, issue.message, fixFor(path));
   };
 
-  const top = check(topSchema, doc.toJS() ?? {}, []);
+  let js: unknown;
+  try {
+    // Aliases resolve here: one to an anchor never set, or too many of them (an alias bomb), throws.
+    js = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigError({ source: file, key: '(YAML)', problem: `not a usable YAML document: ${(e as Error).message.split('\n')[0]}`, fix: 'set every anchor (&name) before its alias (*name), or write the values out' });
+  }
+  const top = check(topSchema, js ?? {}, []);
   const parseItems = (items: unknown[], base: YamlPath): ItemDoc[] =>
     items.map((item, i) => {
       const path = [...base, i];

@@ -105,6 +105,24 @@ describe('BLF objects', () => {
     frames.forEach((f, i) => expect([f.id, f.data[0]]).toEqual([i & 0x7ff, i & 255]));
   });
 
+  it('a zlib container corrupted in the middle gives the frames before the damage, then a RecordingError (found by npm run fuzz)', async () => {
+    // Before: the whole container was lost (0 frames) while a copy cut at the same byte gave its first frames.
+    const many = Array.from({ length: 2000 }, (_, i) => blfObject({ type: 1, ts: i * 1000, payload: canMessage(1, 0, 8, i & 0x7ff, [i & 255, 1, 2, 3, 4, 5, 6, 7]) }));
+    const file = blfFile(many, { startMs: START_MS });
+    const at = Math.floor(file.length * 0.6);
+    const corrupt = new Uint8Array(file.length + 1);
+    corrupt.set(file.subarray(0, at));
+    corrupt[at] = 0x4c;
+    corrupt.set(file.subarray(at), at + 1);
+    const damaged = await readUntilError(new BlfReader(save(corrupt)));
+    expect(damaged.error).toBeInstanceOf(RecordingError);
+    expect((damaged.error as Error).message).toMatch(/log container does not inflate/);
+    const cut = await readUntilError(new BlfReader(save(file.subarray(0, at))));
+    expect(cut.frames.length).toBeGreaterThan(100);
+    expect(damaged.frames.length).toBeGreaterThanOrEqual(cut.frames.length);
+    damaged.frames.forEach((f, i) => expect([f.id, f.data[0]]).toEqual([i & 0x7ff, i & 255]));
+  });
+
   it('a file shorter than its header says is truncated even when it ends between objects', async () => {
     const file = blfFile(objects.slice(0, 3), { startMs: START_MS, fileSize: 100_000 });
     const { frames, error } = await readUntilError(new BlfReader(save(file)));

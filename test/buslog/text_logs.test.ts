@@ -83,6 +83,12 @@ describe('ASC', () => {
       '   1.300000 SV: 1 0 1 ::Var = 5',
       '   1.400000 1  10G             Rx   d 1 00',
       '   1.500000 1  100             Rx   d 1 01',
+      // Fewer bytes than the DLC or length says (a cut line, found by npm run fuzz): not a frame.
+      '   1.600000 1  3FF             Tx   d D',
+      '   1.700000 1  3FF             Tx   d 8 01 02 03',
+      '   1.800000 CANFD   1 Rx        300                                   1 0 9 12 11 c2 03 04 05',
+      // A length that is not the DLC's (DLC 9 is 12 bytes): not a frame either.
+      '   1.900000 CANFD   1 Rx        300                                   1 0 9  5 11 c2 03 04 05',
       'garbage',
       'End TriggerBlock',
     ].join('\n');
@@ -98,7 +104,7 @@ describe('ASC', () => {
       'TxRq lines (transmit requests)': 1,
       'J1939TP lines (reassembled transport-protocol messages)': 1,
       'other events': 1,
-      'frame lines that do not parse': 1,
+      'frame lines that do not parse': 5,
       'lines that are not events': 1,
     });
   });

@@ -50,6 +50,9 @@ describe('parseCandumpLine', () => {
     ['(1.0) can0 1234#11', /3 or 8 hex digits of id/],
     ['(1.0) can0 12G#11', /id is not hexadecimal/],
     ['(1.0) can0 5FFFFFFF#11', /exceeds 29 bits/],
+    // Found by npm run fuzz: three hex digits reach 0xFFF, but a standard id has 11 bits.
+    ['(0.000000) a 800#', /standard id 0x800 exceeds 11 bits/],
+    ['(1.0) can0 FFF#R', /standard id 0xfff exceeds 11 bits/],
     ['(1.0) can0 123#112', /up to 8 data bytes/],
     ['(1.0) can0 123#112233445566778899', /up to 8 data bytes/],
     ['(1.0) can0 123##G11', /flags nibble/],

@@ -3,7 +3,7 @@
 // worked out by hand. Then round trips over every message of every file, and the generated
 // decoder against the interpreted one on random payloads.
 import { describe, expect, it } from 'vitest';
-import { DECODE_OK, DECODE_SHORT, compileDatabase, type MessageCodec } from '../../nodes/dbc/codec.js';
+import { DECODE_OK, DECODE_SHORT, EncodeError, compileDatabase, type MessageCodec } from '../../nodes/dbc/codec.js';
 import { parseDbc } from '../../nodes/dbc/parse.js';
 import type { DbcSignal } from '../../nodes/dbc/model.js';
 import { DBC_FILES, hex, load, model, rng } from './helpers.js';
@@ -445,4 +445,82 @@ describe('generated decoder = interpreted decoder on random payloads', () => {
       expect(compared).toBeGreaterThan(0);
     });
   }
+});
+
+describe('a signal whose scale or offset is not a finite number cannot be compiled (found by npm run fuzz)', () => {
+  // A model built by hand (or by another importer) is checked as the parser checks DBC text:
+  // raw × ±Infinity is ±Infinity or NaN, never a value, and nothing can be encoded.
+  it('a start bit of 2^31 (hand-built model): left out, not wrapped to a negative byte', () => {
+    const m = parseDbc('BO_ 1 Bad: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nBO_ 2 Good: 8 X\n SG_ G : 0|8@1+ (1,0) [0|0] "" X\n', 'hand.dbc');
+    for (const order of ['little_endian', 'big_endian'] as const) {
+      m.messages[0].signals[0].start = 2 ** 31;
+      m.messages[0].signals[0].byteOrder = order;
+      for (const codegen of [true, false]) {
+        const db = compileDatabase(m, { codegen });
+        expect(db.messages.map((c) => c.name)).toEqual(['Good']);
+      }
+    }
+  });
+
+  it('a negative start bit (hand-built model): left out with a warning, not read from before the payload', () => {
+    const m = parseDbc('BO_ 1 Bad: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nBO_ 2 Good: 8 X\n SG_ G : 0|8@1+ (1,0) [0|0] "" X\n', 'hand.dbc');
+    m.messages[0].signals[0].start = -8;
+    for (const codegen of [true, false]) {
+      const db = compileDatabase(m, { codegen });
+      expect(db.messages.map((c) => c.name)).toEqual(['Good']);
+      expect(db.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^message Bad left out: start bit -8 is not a bit of the message/)]);
+    }
+  });
+
+  for (const [field, value] of [['scale', Infinity], ['scale', NaN], ['offset', -Infinity]] as const) {
+    it(`${field} ${value}: the message is left out with a warning, the others compile`, () => {
+      const m = parseDbc('BO_ 1 Bad: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\nBO_ 2 Good: 8 X\n SG_ G : 0|8@1+ (1,0) [0|0] "" X\n', 'hand.dbc');
+      m.messages[0].signals[0][field] = value;
+      for (const codegen of [true, false]) {
+        const db = compileDatabase(m, { codegen });
+        expect(db.messages.map((c) => c.name)).toEqual(['Good']);
+        expect(db.dropped.map((d) => d.name)).toEqual(['Bad']);
+        expect(db.warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`^message Bad left out: .*${field} ${value}; scale and offset must be finite numbers`))]);
+      }
+    });
+  }
+});
+
+describe('encoding never throws anything but EncodeError (found by npm run fuzz)', () => {
+  const db = compileDatabase(
+    parseDbc(
+      [
+        'BO_ 1 Zero: 8 X',
+        ' SG_ Wide : 0|54@0+ (0,5) [0|0] "" X',
+        'BO_ 2 ZeroNarrow: 8 X',
+        ' SG_ N : 0|8@1+ (0,5) [0|0] "" X',
+        'BO_ 3 Tiny: 8 X',
+        ' SG_ T : 0|64@1- (1e-300,0) [0|0] "" X',
+        '',
+      ].join('\n'),
+      'enc.dbc',
+    ),
+  );
+  const wide = db.byName('Zero')!;
+  const narrow = db.byName('ZeroNarrow')!;
+  const tiny = db.byName('Tiny')!;
+
+  it('scale 0: the offset (what every raw value decodes to) encodes as raw 0; any other value is an EncodeError', () => {
+    // Before: a 54-bit signal threw RangeError (BigInt of NaN); an 8-bit one wrote 0 whatever the value.
+    for (const m of [wide, narrow]) {
+      const name = m.signalNames[0];
+      expect(m.encode({ [name]: 5 })).toEqual(new Uint8Array(8));
+      expect(m.decode(m.encode({ [name]: 5 })).signals[name]).toBe(5);
+      expect(m.encodeInto(Float64Array.of(5), new Uint8Array(8))).toEqual(new Uint8Array(8));
+      expect(() => m.encode({ [name]: 6 })).toThrow(EncodeError);
+      expect(() => m.encode({ [name]: 6 })).toThrow(/scale is 0/);
+      expect(() => m.encodeInto(Float64Array.of(6), new Uint8Array(8))).toThrow(EncodeError);
+    }
+  });
+
+  it('a value whose raw value is beyond a double (1e300 at scale 1e-300) is an EncodeError, not a RangeError', () => {
+    expect(() => tiny.encode({ T: 1e300 }, { strict: false })).toThrow(EncodeError);
+    expect(() => tiny.encodeInto(Float64Array.of(1e300), new Uint8Array(8))).toThrow(EncodeError);
+    expect(() => tiny.encodeInto(Float64Array.of(-1e300), new Uint8Array(8))).toThrow(/does not fit/);
+  });
 });

@@ -324,6 +324,13 @@ describe('a defect leaves its statement or message out with a warning naming fil
     ['signal of 65 bits', 'BO_ 1 M: 16 X\n SG_ S : 0|65@1+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has 65 bits; vil decodes signals of 1\.\.64 bits/],
     ['bare m in a multiplexed message', 'BO_ 1 M: 8 X\n SG_ Sw M : 0|8@1+ (1,0) [0|0] "" X\n SG_ A m : 8|8@1+ (1,0) [0|0] "" X\n', 3, undefined, 'message', /^message M left out: signal A is marked "m" without a multiplexer value in a message multiplexed by Sw/],
     ['stray character', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n$\n', 3, 1, 'statement', /^statement left out: statement: expected a DBC keyword .*found unexpected character "\$"/],
+    // Found by npm run fuzz: a scale or offset beyond a double made every value ±Infinity or NaN.
+    ['scale beyond a double', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (-1e309,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has scale -Infinity; scale and offset must be finite numbers/],
+    ['offset beyond a double', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (1,2e308) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has offset Infinity; scale and offset must be finite numbers/],
+    // Found by npm run fuzz: a negative start bit read bytes before the payload (the generated decoder gave NaN, the interpreted one 0).
+    ['negative start bit', 'BO_ 1 M: 8 X\n SG_ S : -400|8@1+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has start bit -400; a start bit is 0\.\.511/],
+    // Found by npm run fuzz: start bit 2^31 wrapped to a negative byte in 32-bit arithmetic and passed the length check.
+    ['start bit 2^31', 'BO_ 1 M: 8 X\n SG_ S : 2147483648|8@1+ (1,0) [0|0] "" X\n', 2, undefined, 'message', /^message M left out: signal S has start bit 2147483648; a start bit is 0\.\.511/],
     ['stray character inside a signal', 'BO_ 1 M: 8 X\n SG_ S : 0|8@1+ (.25,0) [0|0] "" X\n', 2, 18, 'message', /^message M left out: SG_ S: expected the scale factor, found unexpected character "\."/],
     ['SG_ without BO_', 'VERSION ""\n SG_ S : 0|8@1+ (1,0) [0|0] "" X\n', 2, 2, 'statement', /^SG_ left out: SG_ outside a message/],
   ];
@@ -343,6 +350,23 @@ describe('a defect leaves its statement or message out with a warning naming fil
       if (name.startsWith('duplicate id')) expect(c.lookup(1, false)!.name).toBe('B');
     });
   }
+
+  it('SG_MUL_VAL_ with more than 65,536 values for a signal is left out (a 1.6 kB file threw RangeError: call stack; found with the fuzz harness)', () => {
+    const text = `BO_ 1 M: 8 X\n SG_ S M : 0|8@1+ (1,0) [0|0] "" X\n SG_ A m1 : 8|8@1+ (1,0) [0|0] "" X\nSG_MUL_VAL_ 1 A S ${Array(200).fill('0-65535').join(', ')};\nSG_MUL_VAL_ 1 A S 0-65535, 70000-70001;\n`;
+    const db = parseDbc(text, 'big.dbc');
+    const left = db.warnings.filter((w) => w.leftOut === 'statement');
+    expect(left.map((w) => w.message)).toEqual([
+      expect.stringMatching(/^SG_MUL_VAL_ left out: .*at most 65536 multiplexer values/),
+      expect.stringMatching(/^SG_MUL_VAL_ left out: .*at most 65536 multiplexer values/),
+    ]);
+    // The message itself stays: A is active for its m1.
+    const c = compileDatabase(db).byName('M')!;
+    expect(c.decode(Uint8Array.of(1, 7, 0, 0, 0, 0, 0, 0)).signals).toEqual({ S: 1, A: 7 });
+    // Over several statements for one signal: the one that would pass 65,536 values is left out.
+    const two = parseDbc(`BO_ 1 M: 8 X\n SG_ S M : 0|32@1+ (1,0) [0|0] "" X\n SG_ A m1 : 32|8@1+ (1,0) [0|0] "" X\nSG_MUL_VAL_ 1 A S 0-39999;\nSG_MUL_VAL_ 1 A S 40000-79999;\n`, 'two.dbc');
+    expect(two.warnings.filter((w) => w.leftOut === 'statement').map((w) => [w.source.line, w.message])).toEqual([[5, expect.stringMatching(/at most 65536 multiplexer values for a signal/)]]);
+    expect(two.messages[0].signals[1].multiplexerIds).toHaveLength(40000); // 0..39999 (its m1 among them)
+  });
 
   it('the message left out is named in `dropped` with its id and the reason', () => {
     const db = parseDbc(GOOD + 'BO_ 2147484160 Big: 8 X\n SG_ S : 60|8@0+ (1,0) [0|0] "" X\n', 'broken.dbc');

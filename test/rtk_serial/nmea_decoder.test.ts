@@ -317,6 +317,53 @@ describe('malformed input', () => {
     expect(decode([HEMI.find((s) => typeOf(s) === 'ZDA')!, edit(GGA, { 1: '19x058.00' })], { stamp: 'gnss' }).fixes).toHaveLength(0);
   });
 
+  it('a number beyond a double (309 digits) is malformed, never Infinity: no infinite velocity, altitude or covariance (found by npm run fuzz)', () => {
+    const huge = '9'.repeat(309); // Number() of it is Infinity
+    const rmc = UBLOX.find((s) => typeOf(s) === 'RMC')!;
+    const fast = decode([edit(rmc, { 7: huge })]);
+    expect(fast.velocities).toHaveLength(0); // was {x: Infinity, y: -Infinity}: a speed, not a number
+    expect(fast.decoder.counters.malformed).toBe(1);
+    const high = decode([edit(GGA, { 9: huge })]);
+    expect(high.fixes).toHaveLength(1);
+    expect(high.fixes[0].msg.altitude).toBeNaN(); // was Infinity
+    expect(high.decoder.counters.malformed).toBe(1);
+    // The whole log with its first GST's σ latitude replaced: the first epoch's fix uses that GST.
+    const gst = UBLOX.find((s) => typeOf(s) === 'GST')!;
+    const withGst = decode(UBLOX.map((s) => (s === gst ? edit(gst, { 6: huge }) : s)));
+    expect(withGst.fixes.length).toBeGreaterThan(10);
+    for (const f of withGst.fixes) for (const c of f.msg.position_covariance) expect(Number.isFinite(c)).toBe(true);
+    const speed = decode([edit(rmc, { 7: `-${huge}` })]);
+    expect(speed.velocities).toHaveLength(0);
+  });
+
+  it('finite but impossible values never make an infinite covariance or altitude (found by npm run fuzz)', () => {
+    const huge = `1${'0'.repeat(300)}`; // 1e300: a double, but its square is not
+    const vtg = UBLOX.find((s) => typeOf(s) === 'VTG')!;
+    // A speed faster than light (here 1e300 knots, no course): was published with covariance Infinity.
+    const fast = decode([edit(vtg, { 1: '', 5: huge })]);
+    expect(fast.velocities).toHaveLength(0);
+    expect(fast.decoder.counters.malformed).toBe(1);
+    const rmc = UBLOX.find((s) => typeOf(s) === 'RMC')!;
+    expect(decode([edit(rmc, { 7: '600000000' })]).velocities).toHaveLength(0); // 600,000,000 knots > c
+    expect(decode([edit(rmc, { 7: '500' })]).velocities).toHaveLength(1);
+    // GST σ whose square is beyond a double, or negative: not used (HDOP covariance instead), malformed.
+    const gst = UBLOX.find((s) => typeOf(s) === 'GST')!;
+    const good = decode(UBLOX);
+    expect(good.fixes[0].msg.position_covariance_type).toBe(NavSatFixCovariance.COVARIANCE_TYPE_DIAGONAL_KNOWN);
+    for (const sigma of [huge, '-1.5']) {
+      const r = decode(UBLOX.map((s) => (s === gst ? edit(gst, { 6: sigma, 7: sigma }) : s)));
+      expect(r.fixes.length).toBe(good.fixes.length);
+      for (const f of r.fixes) for (const c of f.msg.position_covariance) expect(Number.isFinite(c)).toBe(true);
+      // The first epoch's GST has no usable horizontal σ: its covariance comes from HDOP.
+      expect(r.fixes[0].msg.position_covariance_type).toBe(NavSatFixCovariance.COVARIANCE_TYPE_APPROXIMATED);
+      expect(r.decoder.counters.malformed).toBe(good.decoder.counters.malformed + 1);
+    }
+    // MSL altitude + geoid separation beyond a double: altitude NaN, malformed.
+    const high = decode([edit(GGA, { 9: `${huge}${'0'.repeat(8)}`, 11: `${huge}${'0'.repeat(8)}` })]);
+    expect(high.fixes[0].msg.altitude).toBeNaN();
+    expect(high.decoder.counters.malformed).toBe(1);
+  });
+
   it('property: random corruption of real sentences (checksum recomputed) never throws and never yields NaN in a fix, velocity or heading', () => {
     const all = [...UBLOX, ...POLARX, ...HEMI];
     const alphabet = '0123456789.,-+NSEWATVMR*$ \u00ff';

@@ -118,6 +118,13 @@ describe('GSV: satellites in view', () => {
     expect(r.decoder.counters.malformed).toBe(1);
   });
 
+  it('a satellite id beyond any numbering (here 7,000,000,000) is malformed and its block skipped (found by npm run fuzz)', () => {
+    // It was stored into the Int32Array as -1,589,934,592.
+    const r = run([withChecksum('$GPGSV,1,1,03,7000000000,10,100,40,12345,20,200,41,03,30,300,42')]);
+    expect(r.groups[0].sats).toEqual([{ prn: 3, el: 30, az: 300, snr: 42 }]);
+    expect(r.decoder.counters.malformed).toBe(1);
+  });
+
   it('more satellites than nine sentences of four hold: the group grows', () => {
     const sentences: string[] = [];
     for (let k = 1; k <= 12; k++) {

@@ -1,6 +1,6 @@
 // Bad layouts are refused at start-up with a ConfigError naming the file, the line and the key.
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../nodes/runtime/errors.js';
@@ -8,6 +8,7 @@ import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
 import { compileLayoutFile } from '../../nodes/udp_layout/compile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vil-layout-errors-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 function refused(yaml: string, messageType?: string): ConfigError {
@@ -27,6 +28,22 @@ function refused(yaml: string, messageType?: string): ConfigError {
 const POSE = 'message: geometry_msgs/msg/PoseStamped\n';
 
 describe('bad layouts are refused naming file:line and key', () => {
+  it('YAML aliases: one to an anchor never set, and an alias bomb, are YAML errors (found by npm run fuzz)', () => {
+    // Before: a ReferenceError from the YAML library escaped instead of a ConfigError.
+    const unset = refused(`name: *a\n${POSE}fields:\n  - {name: x, type: f64, source: pose.position.x}\n`);
+    expect(unset.key).toBe('(YAML)');
+    expect(unset.problem).toMatch(/alias/i);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`)].join('\n');
+    const e = refused(`${bomb}\n${POSE}fields:\n  - {name: x, type: f64, source: pose.position.x}\n`);
+    expect(e.key).toBe('(YAML)');
+  });
+
+  it('a packet of no bytes (fields: only {align: 1}) is refused (found by npm run fuzz)', () => {
+    const e = refused(`${POSE}fields:\n  - {align: 1}\n`);
+    expect(e.key).toBe('fields');
+    expect(e.problem).toMatch(/no bytes/);
+  });
+
   it('unknown type', () => {
     const e = refused(`${POSE}fields:\n  - {name: x, type: f64, source: pose.position.x}\n  - {name: y, type: u12, source: pose.position.y}\n`);
     expect(e.key).toBe('fields[1].type');
