@@ -131,6 +131,7 @@ async function startRtkSerial(node: RosNode): Promise<RunningNode> {
   });
 
   return {
+    diagnostics: () => diagnostics.collect(),
     async stop() {
       await link?.stop();
       decoder.flush();
