@@ -125,28 +125,7 @@ export function driveSvg(d: DriveSvgInput): string {
   const ny = MAP.top + 20;
   out.push(`<g id="north"><path d="M ${nx} ${ny} l -8 22 l 8 -6 l 8 6 z" fill="#212121"/><text x="${nx}" y="${ny + 38}" font-size="13" text-anchor="middle" fill="#212121">N</text></g>`);
 
-  // ---- the trail, in metres inside the map's transform
-  const scale = win.scale;
-  const tx = MAP.left - win.x0 * scale;
-  const ty = MAP.top + MAP.size + win.y0 * scale;
-  const pts = d.trail.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
-  const path = pts.map((p, i) => `${i ? 'L' : 'M'} ${f2(p.x)} ${f2(p.y)}`).join(' ');
-  const ext = pts.length
-    ? { minX: Math.min(...pts.map((p) => p.x)), maxX: Math.max(...pts.map((p) => p.x)), minY: Math.min(...pts.map((p) => p.y)), maxY: Math.max(...pts.map((p) => p.y)) }
-    : { minX: 0, maxX: 0, minY: 0, maxY: 0 };
-  out.push(
-    `<g id="map-data" transform="matrix(${scale} 0 0 ${-scale} ${tx} ${ty})" data-scale-px-per-m="${scale}" data-extent-m="${f2(ext.minX)} ${f2(ext.minY)} ${f2(ext.maxX)} ${f2(ext.maxY)}">`,
-  );
-  if (pts.length) out.push(`<path id="trail" d="${path}" fill="none" stroke="${TRAIL_COLOR}" stroke-width="3" stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke"/>`);
-  out.push('</g>');
-  if (pts.length) {
-    const a = pts[0];
-    const b = pts[pts.length - 1];
-    out.push(`<circle cx="${px(X(a.x))}" cy="${px(Y(a.y))}" r="6" fill="#ffffff" stroke="${TRAIL_COLOR}" stroke-width="3"/><text x="${px(X(a.x) + 10)}" y="${px(Y(a.y) + 16)}" font-size="13" fill="${TRAIL_COLOR}">start</text>`);
-    out.push(`<circle cx="${px(X(b.x))}" cy="${px(Y(b.y))}" r="6" fill="${TRAIL_COLOR}"/><text x="${px(X(b.x) + 10)}" y="${px(Y(b.y) + 4)}" font-size="13" fill="${TRAIL_COLOR}">end</text>`);
-  }
-
-  // ---- ego vehicle and radar objects at a few moments
+  // ---- ego vehicle and radar objects at a few moments (under the trail)
   out.push('<g id="snapshots" clip-path="url(#map-clip)">');
   for (const s of d.snapshots) {
     const c = Math.cos(s.ego.yaw);
@@ -168,6 +147,27 @@ export function driveSvg(d: DriveSvgInput): string {
     }
   }
   out.push('</g>');
+
+  // ---- the trail, in metres inside the map's transform
+  const scale = win.scale;
+  const tx = MAP.left - win.x0 * scale;
+  const ty = MAP.top + MAP.size + win.y0 * scale;
+  const pts = d.trail.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const path = pts.map((p, i) => `${i ? 'L' : 'M'} ${f2(p.x)} ${f2(p.y)}`).join(' ');
+  const ext = pts.length
+    ? { minX: Math.min(...pts.map((p) => p.x)), maxX: Math.max(...pts.map((p) => p.x)), minY: Math.min(...pts.map((p) => p.y)), maxY: Math.max(...pts.map((p) => p.y)) }
+    : { minX: 0, maxX: 0, minY: 0, maxY: 0 };
+  out.push(
+    `<g id="map-data" transform="matrix(${scale} 0 0 ${-scale} ${tx} ${ty})" data-scale-px-per-m="${scale}" data-extent-m="${f2(ext.minX)} ${f2(ext.minY)} ${f2(ext.maxX)} ${f2(ext.maxY)}">`,
+  );
+  if (pts.length) out.push(`<path id="trail" d="${path}" fill="none" stroke="${TRAIL_COLOR}" stroke-width="3" stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke"/>`);
+  out.push('</g>');
+  if (pts.length) {
+    const a = pts[0];
+    const b = pts[pts.length - 1];
+    out.push(`<circle cx="${px(X(a.x))}" cy="${px(Y(a.y))}" r="6" fill="#ffffff" stroke="${TRAIL_COLOR}" stroke-width="3"/><text x="${px(X(a.x) + 10)}" y="${px(Y(a.y) + 16)}" font-size="13" fill="#212121">start</text>`);
+    out.push(`<circle cx="${px(X(b.x))}" cy="${px(Y(b.y))}" r="6" fill="${TRAIL_COLOR}"/><text x="${px(X(b.x) + 10)}" y="${px(Y(b.y) + 4)}" font-size="13" fill="#212121">end</text>`);
+  }
 
   // ---- legend
   const lx = PLOT.left;
