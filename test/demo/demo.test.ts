@@ -28,6 +28,7 @@ import { sceneTracks } from '../../nodes/cli/demo_drive.js';
 import { parseRefLine } from '../buslog/reference.js';
 import { cantoolsRows, ggaQualityOfFixType, referenceFrames, ROOT, type DecodedRow } from './reference.js';
 import { screenshot } from './chromium.js';
+import { inDataOrder } from '../helpers/mcap_order.js';
 import { readPng } from './png.js';
 
 const EPOCHS = 12;
@@ -55,9 +56,14 @@ async function runDemo(): Promise<Run> {
   const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
   const file = join(out, 'vil-demo.mcap');
   if (!existsSync(file)) throw new Error(`vil demo wrote no MCAP (exit ${code}):\n${stdout}\n${stderr}`);
-  const messages = await readMcap(file);
+  // Each topic in the order of its data stamps (see test/helpers/mcap_order.ts).
+  const messages = inDataOrder(await readMcap(file));
   const by = new Map<string, unknown[]>();
-  for (const m of messages) by.set(m.topic, [...(by.get(m.topic) ?? []), m.message]);
+  for (const m of messages) {
+    let list = by.get(m.topic);
+    if (!list) by.set(m.topic, (list = []));
+    list.push(m.message);
+  }
   return { code, stdout, stderr, messages, on: <T>(t: string) => (by.get(t) ?? []) as T[] };
 }
 

@@ -30,6 +30,7 @@ import { sceneTracks } from '../../nodes/cli/demo_drive.js';
 import { Marker, type MarkerArrayMsg, type ObjectListMsg, type PoseStampedMsg, type TFMessageMsg } from '../../nodes/runtime/msg_types.js';
 import type { DiagnosticArrayMsg } from '../../nodes/runtime/diagnostics.js';
 import { quaternionMatrix, rpyMatrix, rvizProblems } from './helpers.js';
+import { inDataOrder } from '../helpers/mcap_order.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const EPOCHS = 12;
@@ -57,7 +58,8 @@ async function playDemo(): Promise<void> {
   if (!existsSync(cli)) throw new Error('dist/ is built by `npm test` (pretest: npm run build)');
   const r = spawnSync(process.execPath, [cli, 'demo', '--epochs', String(EPOCHS), '--out', out], { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`vil demo failed:\n${r.stdout}\n${r.stderr}`);
-  recorded = await readMcap(join(out, 'vil-demo.mcap'));
+  // Each topic in the order of its data stamps (test/helpers/mcap_order.ts: log times can tie or step).
+  recorded = inDataOrder(await readMcap(join(out, 'vil-demo.mcap')));
 
   const ctx = createLocalContext(parseRosArgs(['--ros-args', '--log-level', 'error', '--params-file', join(ROOT, 'config/demo.params.yaml')]));
   const probe = ctx.createNode('probe');
@@ -309,7 +311,11 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
     const live = recorded
       .filter((m) => m.topic === '/vil/markers')
       .map((m) => m.message as MarkerArrayMsg)
-      .filter((a) => a.markers.some((m) => m.ns === 'esr/box' && m.action === Marker.ADD));
+      .filter((a) => a.markers.some((m) => m.ns === 'esr/box' && m.action === Marker.ADD))
+      // In the order of the lists they draw (their markers carry the list's stamp), not of log times.
+      .map((a, k) => ({ a, k, t: BigInt(a.markers[0].header.stamp.sec) * 1_000_000_000n + BigInt(a.markers[0].header.stamp.nanosec) }))
+      .sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : x.k - y.k))
+      .map((x) => x.a);
     for (const a of live) expect(rvizProblems(a)).toEqual([]);
     expect(live).toEqual(listSteps().map((s) => s.arrays[0]));
   });

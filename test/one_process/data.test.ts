@@ -29,6 +29,7 @@ import { startNodes, type NodeDefinition } from '../../nodes/runtime/run.js';
 import type { CanBridgeRunning } from '../../nodes/can_bridge/main.js';
 import { NODES } from '../../nodes/cli/registry.js';
 import { Marker, type MarkerArrayMsg, type NmeaSentenceMsg, type PoseStampedMsg, type TFMessageMsg } from '../../nodes/runtime/msg_types.js';
+import { inDataOrder } from '../helpers/mcap_order.js';
 import { byTopic, demoRosArgs, play, probe, sentenceMessages, tempDir, udpSink, writeDemoInputs, type UdpSink } from './helpers.js';
 
 /** Receiver epochs of the drive (one a second): also the length of the CAN window. */
@@ -110,7 +111,7 @@ beforeAll(async () => {
   const dropped = new Map(ctx.graph.stats().map((s) => [s.topic, s.dropped]));
   await ctx.shutdown();
   await sleep(100); // the last UDP datagrams on loopback
-  one = { mcap: await readMcap(mcapFile), got, simPackets: [...sim.packets], dspacePackets: [...dspace.packets], dropped };
+  one = { mcap: inDataOrder(await readMcap(mcapFile)), got, simPackets: [...sim.packets], dspacePackets: [...dspace.packets], dropped };
 }, 60_000);
 
 afterAll(() => {

@@ -26,6 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readMcap, type McapMessage } from '../../nodes/runtime/local/mcap_read.js';
 import { PtyPair } from '../helpers/pty.js';
 import type { DemoDrive } from '../../nodes/cli/demo_inputs.js';
+import { inDataOrder } from '../helpers/mcap_order.js';
 import { byTopic, CLI, demoRosArgs, gnssStamp, tempDir, udpSink, writeDemoInputs, type UdpSink } from './helpers.js';
 
 /** Receiver epochs of the drive (one a second): also the length of the CAN window. */
@@ -104,7 +105,7 @@ async function runCli(label: string, nodes: string[]): Promise<void> {
     throw new Error(`${(e as Error).message}\n${stderr}`);
   }
   expect(existsSync(mcapFile), `${label}: no MCAP\n${stderr}`).toBe(true);
-  runs.set(label, { code, mcap: await readMcap(mcapFile), stderr });
+  runs.set(label, { code, mcap: inDataOrder(await readMcap(mcapFile)), stderr }); // topics in data-stamp order (test/helpers/mcap_order.ts)
 }
 
 beforeAll(async () => {
