@@ -13,6 +13,7 @@
 #   usb.ids          the USB ID repository: judges the vendor/product ids in config/udev/99-vil.rules
 #   systemd          systemd-analyze verify for config/systemd/*.service
 #   bsdutils         script(1): runs the CLI at a real terminal (pty) in the log-format tests
+#   chromium         headless screenshots of the demo's drive.svg (is the picture drawn?)
 #   udevadm          `udevadm test` of config/udev/99-vil.rules (in the UML VM): the machine's own, else
 #                    Debian's udev package unpacked into a cache (installing it would replace systemd)
 # Without root it prints the apt command instead and fails, so no test runs without its tool.
@@ -33,6 +34,7 @@ declare -A need=(
   [zstd]=zstd
   [systemd-analyze]=systemd
   [script]=bsdutils
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -27,6 +27,8 @@ export interface CandumpSourceOptions {
   logger: Logger;
   /** Frames between yields to the event loop in fast mode (lets subscribers drain). Default 256. */
   batch?: number;
+  /** Awaited after a frame when it returns a promise (RosNode.backpressure: subscribers behind). */
+  backpressure?: () => Promise<void> | undefined;
 }
 
 export interface CandumpEvents {
@@ -166,6 +168,12 @@ export class CandumpSource {
         } catch (e) {
           this.counters.handlerErrors++;
           this.log.error('candump-handler', `frame handler threw: ${(e as Error).message}`);
+        }
+        const behind = this.opts.backpressure?.();
+        if (behind !== undefined) {
+          await behind;
+          sinceYield = 0;
+          if (this.stopped) break;
         }
         if (++sinceYield >= batch) {
           sinceYield = 0;

@@ -67,6 +67,8 @@ export const canBridgeParams = defineParams({
     choices: ['replay', 'log'],
     description: 'source recording: replay shifts the recorded times to start now (intervals kept); log keeps the recorded times',
   },
+  recording_start: { type: 'double', default: 0, min: 0, description: 'source recording: seconds after the recordings\' first frame where the replay starts (earlier frames are skipped)' },
+  recording_duration: { type: 'double', default: 0, min: 0, description: 'source recording: seconds replayed from recording_start; 0 = to the end' },
   timebase: {
     type: 'string',
     default: 'auto',

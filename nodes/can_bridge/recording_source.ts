@@ -6,6 +6,10 @@
 // measurement start, e.g. ASC, is placed at the start time the file states, when it states one);
 // 'replay' shifts them so the first frame is at the ROS time the replay started (intervals kept
 // exactly, in integer nanoseconds).
+// Window: `startS` seconds after the recording's first frame (frames before are read, not
+// replayed), for `durationS` seconds (0: to the end). Backpressure: on the local graph the source
+// waits after a frame while a subscriber in the process is behind (RosNode.backpressure), so a
+// replay, realtime or not, never makes a subscription queue drop.
 // Stopping is prompt at any moment: the wait for the next frame's time is a timer stop() clears,
 // however long the gap in the recording, and reading stops at the next batch.
 import type { Logger } from 'pino';
@@ -24,6 +28,12 @@ export interface RecordingSourceOptions {
   logger: Logger;
   /** Frames between yields to the event loop in fast mode (lets subscribers drain). Default 1024. */
   yieldEvery?: number;
+  /** Seconds after the recording's first frame where the replay starts (default 0). */
+  startS?: number;
+  /** Seconds replayed from there; 0 or absent: to the end. */
+  durationS?: number;
+  /** Awaited after a frame when it returns a promise (RosNode.backpressure: subscribers behind). */
+  backpressure?: () => Promise<void> | undefined;
 }
 
 export interface RecordingEvents {
@@ -34,7 +44,12 @@ export interface RecordingEvents {
 }
 
 export interface RecordingCounters {
+  /** Frames replayed (handed to the frame event). */
   frames: number;
+  /** Frames before the window's start: read, not replayed. */
+  beforeStart: number;
+  /** Times the replay waited for subscribers to catch up (backpressure). */
+  heldBySubscribers: number;
   /** Frames per recorded channel. */
   channels: Map<number, number>;
   handlerErrors: number;
@@ -51,7 +66,7 @@ export interface RecordingWait {
 const NS = 1_000_000_000;
 
 export class RecordingSource {
-  readonly counters: RecordingCounters = { frames: 0, channels: new Map(), handlerErrors: 0 };
+  readonly counters: RecordingCounters = { frames: 0, beforeStart: 0, heldBySubscribers: 0, channels: new Map(), handlerErrors: 0 };
   /** Resolves when the replay ended or was stopped. */
   done: Promise<void> = Promise.resolve();
   finished = false;
@@ -139,6 +154,11 @@ export class RecordingSource {
     }
     const offset = offsets[0];
     const yieldEvery = this.opts.yieldEvery ?? 1024;
+    const backpressure = this.opts.backpressure;
+    // The window in nanoseconds after the recording's first frame (integers well within 2^53).
+    const startNs = Math.round((this.opts.startS ?? 0) * 1e9);
+    const endNs = this.opts.durationS ? startNs + Math.round(this.opts.durationS * 1e9) : Infinity;
+    let origin: Time | undefined;
     let first: Time | undefined;
     let base: Time = { sec: 0, nanosec: 0 };
     let wall0 = 0;
@@ -149,6 +169,15 @@ export class RecordingSource {
         if (this.stopped) break;
         for (let i = 0; i < batch.length; i++) {
           const lf = batch[i];
+          if (origin === undefined) origin = { sec: lf.sec, nanosec: lf.nanosec };
+          if (startNs !== 0 || endNs !== Infinity) {
+            const ns = (lf.sec - origin.sec) * 1e9 + (lf.nanosec - origin.nanosec);
+            if (ns < startNs) {
+              this.counters.beforeStart++;
+              continue;
+            }
+            if (ns >= endNs) return;
+          }
           if (first === undefined) {
             first = { sec: lf.sec, nanosec: lf.nanosec };
             base = this.opts.stamps === 'replay' ? this.opts.now() : offset ? add(offset, lf.sec, lf.nanosec) : first;
@@ -174,6 +203,15 @@ export class RecordingSource {
           } catch (e) {
             this.counters.handlerErrors++;
             this.opts.logger.error({ err: e }, `recording frame handler threw: ${(e as Error).message}`);
+          }
+          if (backpressure !== undefined) {
+            const behind = backpressure();
+            if (behind !== undefined) {
+              this.counters.heldBySubscribers++;
+              await behind;
+              sinceYield = 0;
+              if (this.stopped) return;
+            }
           }
           if (++sinceYield >= yieldEvery) {
             sinceYield = 0;

@@ -27,6 +27,8 @@ export interface SourceParams {
   recording_files: string[];
   recording_realtime: boolean;
   recording_stamps: 'replay' | 'log';
+  recording_start: number;
+  recording_duration: number;
   error_frames: boolean;
   kernel_stamps: boolean;
   reopen_min_ms: number;
@@ -116,7 +118,7 @@ function startCandump(p: SourceParams, { node, buses, intake, log }: SourceDeps)
   let lastStamp: Time | undefined;
   let replayError: Error | undefined;
   const replay: CandumpSource = new CandumpSource(
-    { path: file, realtime: p.candump_realtime, stamps: p.candump_stamps, now: () => node.now(), logger: log },
+    { path: file, realtime: p.candump_realtime, stamps: p.candump_stamps, now: () => node.now(), logger: log, backpressure: node.backpressure?.bind(node) },
     {
       frame: (iface, f) => {
         lastStamp = f.stamp;
@@ -193,7 +195,16 @@ function startRecording(p: SourceParams, { node, buses, intake, log, configPath 
   const fast: (Bus | undefined)[] = [];
   for (const [ch, bus] of byChannel) if (ch < 256) fast[ch] = bus;
   const source: RecordingSource = new RecordingSource(
-    { paths: files, realtime: p.recording_realtime, stamps: p.recording_stamps, now: () => node.now(), logger: log },
+    {
+      paths: files,
+      realtime: p.recording_realtime,
+      stamps: p.recording_stamps,
+      startS: p.recording_start,
+      durationS: p.recording_duration,
+      now: () => node.now(),
+      logger: log,
+      backpressure: node.backpressure?.bind(node),
+    },
     {
       frame: (channel, f) => {
         lastStamp = f.stamp;
@@ -236,6 +247,8 @@ function startRecording(p: SourceParams, { node, buses, intake, log, configPath 
           values: {
             files: files.length,
             frames: source.counters.frames,
+            frames_before_start: source.counters.beforeStart,
+            held_for_subscribers: source.counters.heldBySubscribers,
             frames_per_channel: [...source.counters.channels].map(([c, n]) => `${c}: ${n}`).join(', '),
             unmapped_channel_frames: unmappedFrames,
             skipped: skippedCount,

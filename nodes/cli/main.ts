@@ -26,7 +26,7 @@ const COMMANDS: Record<string, Command> = {
   },
   demo: {
     args: '[--epochs N] [--out DIR] [--foxglove [HOST:]PORT]',
-    summary: 'every node on the local graph, fed by a bundled drive',
+    summary: 'every node on the local graph, fed by a real drive; checks and a picture of it',
     load: async () => (await import('./demo.js')).main,
   },
   doctor: {

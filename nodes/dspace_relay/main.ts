@@ -55,6 +55,7 @@ async function startDspaceRelay(node: RosNode): Promise<RunningNode> {
   for (const r of routes) diagnostics.add(`route ${r.spec.name}`, r.spec.destination, () => r.diagnostic());
 
   return {
+    diagnostics: () => diagnostics.collect(),
     async stop() {
       for (const r of routes) await r.stop();
     },

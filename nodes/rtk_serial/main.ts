@@ -132,6 +132,7 @@ async function startRtkSerial(node: RosNode): Promise<RunningNode> {
   });
 
   return {
+    diagnostics: () => diagnostics.collect(),
     async stop() {
       await link?.stop();
       decoder.flush();

@@ -66,6 +66,13 @@ export interface RosNode {
   now(): Time;
   /** True when use_sim_time is set for this node. */
   readonly useSimTime: boolean;
+  /**
+   * Only where the process owns its subscribers' queues (the local graph): a promise that resolves
+   * once the subscribers in this process have caught up, or undefined when none is behind. Replay
+   * sources await it between messages so that they never outrun a subscriber (a keep_last queue
+   * would drop the oldest). Absent on rclnodejs: DDS delivery is not this process's to hold.
+   */
+  backpressure?(): Promise<void> | undefined;
   destroy(): void;
 }
 

@@ -8,11 +8,13 @@ import type { RosContext, RosNode } from './ros.js';
 import { ConfigError } from './errors.js';
 import { rootLogger } from './logger.js';
 import { createRosContext, type ContextOptions } from './context.js';
-import { Diagnostics, DiagnosticLevel } from './diagnostics.js';
+import { Diagnostics, DiagnosticLevel, type DiagnosticArrayMsg } from './diagnostics.js';
 
 /** A node's I/O handle: what `start` returns so the runner can stop it. */
 export interface RunningNode {
   stop(): Promise<void> | void;
+  /** The node's /diagnostics content now (also after stop(): final counters), for tools and tests. */
+  diagnostics?(): DiagnosticArrayMsg;
 }
 
 export interface NodeDefinition {

@@ -175,6 +175,7 @@ async function startSimPose(node: RosNode): Promise<RunningNode> {
   }
 
   return {
+    diagnostics: () => diagnostics.collect(),
     async stop() {
       timer.cancel();
       await udp?.close();

@@ -1,9 +1,10 @@
 // One process or many: memory of `vil run all` (every node in one Node.js process, one ROS
 // context) against one process per node (`vil run <node>` × 5, as the launch file starts them),
-// each way fed for N seconds with the demo's inputs: the bundled u-blox log written into a pty
-// (socat) one epoch per second, and the demo's generated CAN drive replayed by can_bridge at its
-// recorded pace. Built CLI, local graph (no ROS 2 here).
-//   VIL_BENCH_ONEPROC_SECONDS (default 20)
+// each way fed for N seconds with the demo's inputs (nodes/cli/demo_inputs.ts): the NMEA derived
+// from the real CANedge drive written into a pty (socat) one epoch per second, and the drive's
+// recording plus the generated radar log replayed by can_bridge at their recorded pace. Built CLI,
+// local graph (no ROS 2 here).
+//   VIL_BENCH_ONEPROC_SECONDS (default 20; at most 60: the demo's drive lasts 77 s)
 // Read from /proc/<pid>/status: VmRSS at the end of the run and VmHWM (peak); also Pss from
 // /proc/<pid>/smaps_rollup, which splits pages shared between processes (the node binary, shared
 // libraries) among them — a sum of RSS counts those once per process.
@@ -18,10 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
 import { projectRoot } from '../../nodes/runtime/msg_registry.js';
-import { loadDbcFile } from '../../nodes/dbc/load.js';
-import { formatCandumpLine } from '../../nodes/buslog/candump.js';
-import { generateDemoDrive } from '../../nodes/cli/demo_drive.js';
-import { nmeaEpochs } from '../../nodes/cli/demo_drive.js';
+import { DEMO_FILES, prepareDemoDrive } from '../../nodes/cli/demo_inputs.js';
 
 const NODES = ['rtk_serial', 'can_bridge', 'markers', 'sim_pose', 'dspace_relay'];
 
@@ -79,7 +77,7 @@ async function waitFor(cond: () => boolean, what: string, ms = 30_000): Promise<
 }
 
 /** Feeds one epoch a second for `seconds` while sampling memory; returns the last and peak figures per process. */
-async function drive(procs: Proc[], ptyFd: number, epochs: string[], seconds: number): Promise<Map<string, { last: Mem; peakRssKb: number }>> {
+async function feed(procs: Proc[], ptyFd: number, epochs: string[], seconds: number): Promise<Map<string, { last: Mem; peakRssKb: number }>> {
   const out = new Map<string, { last: Mem; peakRssKb: number }>();
   const sample = () => {
     for (const p of procs) {
@@ -114,7 +112,7 @@ const mb = (kb: number) => (kb / 1024).toFixed(1);
 
 export async function run(): Promise<void> {
   const seconds = Number(process.env.VIL_BENCH_ONEPROC_SECONDS ?? 20);
-  if (!(seconds >= 2)) throw new Error('VIL_BENCH_ONEPROC_SECONDS must be ≥ 2');
+  if (!(seconds >= 2 && seconds <= 60)) throw new Error('VIL_BENCH_ONEPROC_SECONDS must be 2..60');
   const root = projectRoot();
   const cli = join(root, 'dist/nodes/cli/main.js');
   const dir = mkdtempSync(join(tmpdir(), 'vil-bench-oneproc-'));
@@ -123,18 +121,10 @@ export async function run(): Promise<void> {
   const [simPort, dspacePort] = sinks.map((s) => s.address().port);
   const pty = await startPty(dir);
   try {
-    // The demo's inputs.
-    const epochs = nmeaEpochs(readFileSync(join(root, 'config/demo/ublox-zed-f9p-nmea.log'), 'latin1'));
-    const candump = join(dir, 'drive.candump.log');
-    const frames = generateDemoDrive({
-      powertrain: loadDbcFile(join(root, 'config/dbc/toyota_new_mc_pt_generated.dbc')),
-      radar: loadDbcFile(join(root, 'config/dbc/ESR.dbc')),
-      startSec: Math.floor(Date.now() / 1000),
-      // Longer than the run (start-up included), so CAN traffic never stops while measuring.
-      durationSec: seconds + 15,
-      egoSpeed: () => 0, // the receiver stood still
-    });
-    writeFileSync(candump, frames.map((f) => formatCandumpLine(f)).join('\n') + '\n');
+    // The demo's inputs: the whole drive (77 s), longer than the run with its start-up.
+    const drive = await prepareDemoDrive({ root, outDir: dir });
+    const epochs = drive.nmea;
+    const frames = [...drive.frames.values()].reduce((a, l) => a + l.length, 0) + drive.radarFrames.length;
     const routes = join(dir, 'routes.yaml');
     writeFileSync(
       routes,
@@ -146,8 +136,9 @@ export async function run(): Promise<void> {
       '--log-level', 'info',
       '--params-file', join(root, 'config/demo.params.yaml'),
       '-p', `rtk_serial:port:=${pty.device}`,
-      '-p', `can_bridge:candump_file:=${candump}`,
-      '-p', `can_bridge:config_file:=${join(root, 'config/can_bridge.yaml')}`,
+      '-p', `can_bridge:config_file:=${join(root, DEMO_FILES.canConfig)}`,
+      '-p', `can_bridge:recording_files:=[${drive.recordingFiles.map((f) => JSON.stringify(f)).join(', ')}]`,
+      '-p', `can_bridge:recording_start:=${drive.startS}`,
       '-p', `sim_pose:udp_layout:=${join(root, 'config/layouts/sim_pose_ego.yaml')}`,
       '-p', `sim_pose:udp_destination:=127.0.0.1:${simPort}`,
       '-p', `dspace_relay:routes_file:=${routes}`,
@@ -160,18 +151,18 @@ export async function run(): Promise<void> {
       await waitFor(() => can.stderr.includes('"msg":"can_bridge started"'), 'can_bridge to start');
     };
 
-    console.log(`one_process: each way fed ${seconds} s (1 receiver epoch/s over a pty, ${(frames.length / (seconds + 15)).toFixed(0)} CAN frames/s from candump)`);
+    console.log(`one_process: each way fed ${seconds} s (1 receiver epoch/s over a pty, ${(frames / (drive.durationS || drive.epochs.length)).toFixed(0)} CAN frames/s from the recording and the radar log)`);
 
     // 1. vil run all: one process.
     const all = [startCli(cli, ['all'], args)];
     await ready(all);
-    const one = (await drive(all, pty.fd, epochs, seconds)).get('all')!;
+    const one = (await feed(all, pty.fd, epochs, seconds)).get('all')!;
     await stopAll(all);
 
     // 2. One process per node, all running at once.
     const many = NODES.map((n) => startCli(cli, [n], args));
     await ready(many);
-    const each = await drive(many, pty.fd, epochs, seconds);
+    const each = await feed(many, pty.fd, epochs, seconds);
     await stopAll(many);
 
     for (const n of NODES) {

@@ -126,6 +126,66 @@ describe('can_bridge source recording', () => {
     expect(source.finished).toBe(true);
   });
 
+  it('a window: recording_start / recording_duration replay exactly the frames from start to start + duration after the first frame', async () => {
+    const ref = readRef(`${MF4}.candump`);
+    const first = ref[0].us;
+    // 20 s from 30 s on; the reference times are µs, the recording's ns: bounds chosen between frames.
+    const inWindow = ref.filter((r) => r.us - first >= 30e6 && r.us - first < 50e6);
+    expect(inWindow.length).toBeGreaterThan(500);
+    const config = writeConfig(dir(), `buses:\n  can1: {}\n  can2: {dbc: ${CANMOD}}\n`);
+    rig = await startBridge(
+      { source: 'recording', config_file: config, recording_files: [MF4], recording_realtime: false, recording_stamps: 'log', recording_start: 30, recording_duration: 20 },
+      [
+        ['can_msgs/msg/Frame', '/vil/can/can1/raw'],
+        ['can_msgs/msg/Frame', '/vil/can/can2/raw'],
+      ],
+    );
+    await replayed(rig);
+    const got = [...rig.on<CanMsgsFrame>('/vil/can/can1/raw'), ...rig.on<CanMsgsFrame>('/vil/can/can2/raw')].map((g) => us(g.header.stamp)).sort((a, b) => a - b);
+    expect(got).toEqual(inWindow.map((r) => r.us));
+    const d = diag(rig, 'recording replay');
+    expect(d.values).toMatchObject({ frames: String(inWindow.length), frames_before_start: String(ref.filter((r) => r.us - first < 30e6).length), finished: 'true' });
+  });
+
+  it('backpressure: as fast as possible into a keep-last-1 subscriber that is slow, and not one frame is dropped (the replay waits for it)', async () => {
+    const ref = readRef(`${MF4}.candump`);
+    const config = writeConfig(dir(), `buses:\n  can1: {}\n  can2: {}\n`);
+    rig = await startBridge({ source: 'recording', config_file: config, recording_files: [MF4], recording_realtime: false, recording_stamps: 'log' }, []);
+    // A subscriber whose queue holds one message, with a callback slower than the replay.
+    const slow: number[] = [];
+    rig.probe.createSubscription<CanMsgsFrame>('can_msgs/msg/Frame', '/vil/can/can2/raw', { reliability: 'reliable', durability: 'volatile', history: 'keep_last', depth: 1 }, (m) => {
+      const until = performance.now() + 0.02;
+      while (performance.now() < until); // busy: the replay would run ahead of it
+      slow.push(us(m.header.stamp));
+    });
+    await replayed(rig);
+    const want = ref.filter((r) => r.channel === 2).map((r) => r.us);
+    // The subscription was created after the replay started: it got every frame from its first on.
+    expect(slow.length).toBeGreaterThan(want.length / 2);
+    expect(slow).toEqual(want.slice(want.indexOf(slow[0])));
+    expect(rig.ctx.graph.stats().find((t) => t.topic === '/vil/can/can2/raw')!.dropped).toBe(0);
+    expect(Number(diag(rig, 'recording replay').values.held_for_subscribers)).toBeGreaterThan(0);
+  });
+
+  it('backpressure is what prevents the drops: the same burst published without awaiting it loses messages in a keep-last-1 queue', async () => {
+    const config = writeConfig(dir(), 'buses:\n  can0: {}\n');
+    rig = await startBridge({ source: 'candump', config_file: config, candump_file: new CandumpLog().write(dir(), 'empty.log') }, []);
+    const node = rig.ctx.createNode('burst');
+    const pub = node.createPublisher<{ data: number }>('std_msgs/msg/Int32', '/burst', 'default');
+    const got: number[] = [];
+    rig.probe.createSubscription<{ data: number }>('std_msgs/msg/Int32', '/burst', { reliability: 'reliable', durability: 'volatile', history: 'keep_last', depth: 1 }, (m) => got.push(m.data));
+    for (let i = 0; i < 100; i++) pub.publish({ data: i });
+    await rig.settle();
+    expect(got).toEqual([99]); // keep_last 1: the oldest dropped
+    got.length = 0;
+    for (let i = 0; i < 100; i++) {
+      pub.publish({ data: i });
+      await node.backpressure?.();
+    }
+    await rig.settle();
+    expect(got).toEqual([...Array(100).keys()]);
+  });
+
   it('configuration errors: no recording, a missing file, two buses on one channel', async () => {
     const d = dir();
     const config = writeConfig(d, 'buses:\n  can0: {}\n  vcan0: {}\n');

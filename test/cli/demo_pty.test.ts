@@ -4,7 +4,8 @@
 // install when neither is there.
 //
 // The real CLI with a PATH that holds only the helpers under test (symlinks to the machine's own
-// /usr/bin/python3 and /usr/bin/socat); Node itself is started by its absolute path.
+// /usr/bin/python3 and /usr/bin/socat, and PROJ's cs2cs, which the demo's pose check runs); Node
+// itself is started by its absolute path.
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ const STACK = /\n\s+at .+\d+:\d+\)?/;
 
 describe('vil demo without socat', () => {
   it('python3 only: the demo runs and every check passes', () => {
-    const bin = pathWith({ python3: '/usr/bin/python3' });
+    const bin = pathWith({ python3: '/usr/bin/python3', cs2cs: '/usr/bin/cs2cs' });
     const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 120_000);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain('receiver on a pseudo-terminal (python3)');
@@ -41,8 +42,17 @@ describe('vil demo without socat', () => {
     expect(r.stderr).not.toContain('ENOENT');
   });
 
+  it('without PROJ: the pose check says what to install and is not counted; the others pass, exit 0', () => {
+    const bin = pathWith({ python3: '/usr/bin/python3' });
+    const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 120_000);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/not checked: poses sent to the simulator = PROJ \(cs2cs\) projection of their fix, within 1 mm — install proj-bin/);
+    expect(r.stdout).toContain('every check that ran passed; 1 not checked');
+    expect(r.stdout).not.toContain('FAIL');
+  });
+
   it('socat only: the demo runs with socat', () => {
-    const bin = pathWith({ socat: '/usr/bin/socat' });
+    const bin = pathWith({ socat: '/usr/bin/socat', cs2cs: '/usr/bin/cs2cs' });
     const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 120_000);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain('receiver on a pseudo-terminal (socat)');

@@ -192,7 +192,7 @@ describe('the shipped Foxglove / Lichtblick layout', () => {
     beforeAll(async () => {
       // Sources that need no device: rtk_serial and can_bridge decode from their raw topics.
       ctx = createLocalContext(
-        parseRosArgs(['--ros-args', '--log-level', 'error', '--params-file', join(ROOT, 'config/demo.params.yaml'), '-p', 'rtk_serial:source:=topic', '-p', 'can_bridge:source:=topic', '-p', `can_bridge:config_file:=${join(ROOT, 'config/can_bridge.yaml')}`]),
+        parseRosArgs(['--ros-args', '--log-level', 'error', '--params-file', join(ROOT, 'config/demo.params.yaml'), '-p', 'rtk_serial:source:=topic', '-p', 'can_bridge:source:=topic', '-p', `can_bridge:config_file:=${join(ROOT, 'config/demo/can_bridge.yaml')}`]),
       );
       nodes = await startNodes(ctx, [rtkSerialNode, canBridgeNode, simPoseNode, markersNode]);
       topicTypes = new Map(ctx.graph.stats().map((s) => [s.topic, s.type]));
@@ -247,11 +247,13 @@ describe('the shipped Foxglove / Lichtblick layout', () => {
       }
     });
 
-    it('the paths name speed and yaw rate of the vehicle state, and the raw CAN topic of the powertrain bus', () => {
+    it('the paths name speed and yaw rate of the vehicle state, and the tables the raw CAN topic of the GNSS module\'s bus', () => {
       const paths = Object.entries(layout.configById).filter(([id]) => panelType(id) === 'Plot').flatMap(([, c]) => (c as { paths: { value: string }[] }).paths.map((p) => p.value));
       expect(paths).toContain('/vil/can/vehicle_state.speed');
       expect(paths).toContain('/vil/can/vehicle_state.yaw_rate');
       expect(() => resolvePath('/vil/can/vehicle_state.speeed')).toThrow(/has no field "speeed"/); // the resolver can fail
+      const tables = Object.entries(layout.configById).filter(([id]) => ['Table', 'RawMessages'].includes(panelType(id))).map(([, c]) => (c as { topicPath: string }).topicPath);
+      expect(tables).toEqual(['/vil/can/can2/raw', '/vil/can/can2/raw']);
     });
   });
 });

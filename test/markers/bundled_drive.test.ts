@@ -1,8 +1,8 @@
 // The markers node on messages from the bundled drive, not hand-made ones.
 //
-// A 12-epoch `vil demo` (the built CLI, its own process: the real u-blox log over a pty into
-// rtk_serial, the generated CAN drive into can_bridge, sim_pose, markers, all on one local graph)
-// records its MCAP. Its ESR object lists, ego poses and fixes are then played, in log-time order,
+// A 12-epoch `vil demo` (the built CLI, its own process: the real CANedge drive replayed by
+// can_bridge with the generated radar bus, the NMEA derived from the drive over a pty into
+// rtk_serial, sim_pose, markers, all on one local graph) records its MCAP. Its ESR object lists, ego poses and fixes are then played, in log-time order,
 // into a markers node started with the demo's own parameters (config/demo.params.yaml), each
 // message delivered before the next. Twelve seconds of the scripted scene
 // (nodes/cli/demo_drive.ts sceneTracks) hold every event the markers must get right: the oncoming
@@ -14,7 +14,7 @@
 // parameter file (parsed here) for the sensor frames, the ego poses for TF, rviz2's acceptance
 // rules (helpers.ts rvizProblems) and the local graph (it refuses a MarkerArray that does not
 // match visualization_msgs/msg/Marker) for validity, and the markers the demo itself drew live.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,7 @@ import { sceneTracks } from '../../nodes/cli/demo_drive.js';
 import { Marker, type MarkerArrayMsg, type ObjectListMsg, type PoseStampedMsg, type TFMessageMsg } from '../../nodes/runtime/msg_types.js';
 import type { DiagnosticArrayMsg } from '../../nodes/runtime/diagnostics.js';
 import { quaternionMatrix, rpyMatrix, rvizProblems } from './helpers.js';
+import { inDataOrder } from '../helpers/mcap_order.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const EPOCHS = 12;
@@ -48,12 +49,17 @@ const out = mkdtempSync(join(tmpdir(), 'vil-markers-drive-'));
 let recorded: McapMessage[];
 let played: Played;
 
-beforeAll(async () => {
+/**
+ * The setup, awaited by every test: when it fails (the demo, the replay), every test fails with
+ * its error instead of being skipped.
+ */
+async function playDemo(): Promise<void> {
   const cli = join(ROOT, 'dist/nodes/cli/main.js');
   if (!existsSync(cli)) throw new Error('dist/ is built by `npm test` (pretest: npm run build)');
   const r = spawnSync(process.execPath, [cli, 'demo', '--epochs', String(EPOCHS), '--out', out], { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`vil demo failed:\n${r.stdout}\n${r.stderr}`);
-  recorded = await readMcap(join(out, 'vil-demo.mcap'));
+  // Each topic in the order of its data stamps (test/helpers/mcap_order.ts: log times can tie or step).
+  recorded = inDataOrder(await readMcap(join(out, 'vil-demo.mcap')));
 
   const ctx = createLocalContext(parseRosArgs(['--ros-args', '--log-level', 'error', '--params-file', join(ROOT, 'config/demo.params.yaml')]));
   const probe = ctx.createNode('probe');
@@ -89,7 +95,9 @@ beforeAll(async () => {
   await started.stop();
   await ctx.shutdown();
   played = { steps, tfStatic, diagnostics };
-}, 150_000);
+}
+const setup = playDemo();
+setup.catch(() => undefined); // reported by every test that awaits it
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -100,7 +108,8 @@ const sceneTime = (list: ObjectListMsg) => list.cycle_counter * SCAN_S + 0.0005;
 const ids = (a: MarkerArrayMsg, ns: string, action: number) => a.markers.filter((m) => m.ns === ns && m.action === action).map((m) => m.id).sort((x, y) => x - y);
 
 describe('markers node on the bundled drive (a 12-epoch vil demo played into it)', () => {
-  it('the drive covers the scene: 12 s of ESR scans, each list answered by one valid MarkerArray', () => {
+  it('the drive covers the scene: 12 s of ESR scans, each list answered by one valid MarkerArray', async () => {
+    await setup;
     const lists = listSteps();
     expect(lists.length).toBeGreaterThanOrEqual(EPOCHS * 20 - 2);
     const counters = lists.map((s) => (s.input.message as ObjectListMsg).cycle_counter);
@@ -114,9 +123,10 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
     const values = played.diagnostics.at(-1)!.status.find((x) => x.name === 'markers: markers')!.values;
     expect(values.find((v) => v.key === 'publish_errors')!.value).toBe('0');
     expect(Number(values.find((v) => v.key === 'marker_arrays')!.value)).toBe(played.steps.reduce((n, s) => n + s.arrays.length, 0) + 1);
-  });
+  }, 180_000); // the first test waits for the demo's run (the setup)
 
-  it('one box, label (and arrow when moving) per track, marker id = ESR track id in every scan, the tracks the scene scripts', () => {
+  it('one box, label (and arrow when moving) per track, marker id = ESR track id in every scan, the tracks the scene scripts', async () => {
+    await setup;
     for (const s of listSteps()) {
       const list = s.input.message as ObjectListMsg;
       const a = s.arrays[0];
@@ -136,7 +146,8 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
     }
   });
 
-  it('DELETE exactly when a track leaves (oncoming car at 8.85 s, pedestrian at 10 s), and the new car at 10 s is ADDed under id 2 again', () => {
+  it('DELETE exactly when a track leaves (oncoming car at 8.85 s, pedestrian at 10 s), and the new car at 10 s is ADDed under id 2 again', async () => {
+    await setup;
     const events: string[] = [];
     let prev: Set<number> | undefined;
     const arrow = new Set<number>();
@@ -165,7 +176,8 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
     expect(events).toEqual(['8.85 s track 2 left', '10.00 s track 3 left', '10.00 s track 2 entered']);
   });
 
-  it('frames: objects in the radar frame of the lists (radar_esr), the ego vehicle, trail and ellipse in map', () => {
+  it('frames: objects in the radar frame of the lists (radar_esr), the ego vehicle, trail and ellipse in map', async () => {
+    await setup;
     for (const s of played.steps) {
       for (const m of s.arrays.flatMap((a) => a.markers)) {
         if (m.ns.startsWith('esr/')) expect(m.header.frame_id).toBe('radar_esr');
@@ -173,15 +185,16 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
       }
     }
     const egoNs = new Set(played.steps.flatMap((s) => s.arrays.flatMap((a) => a.markers.map((m) => m.ns))).values());
-    // No trail: the receiver stood still (config/demo/ATTRIBUTION.md), and a trail point is added
-    // only after 0.5 m (trail_spacing) of travel; the poses stay within that.
-    expect([...egoNs].filter((n) => n.startsWith('ego/')).sort()).toEqual(['ego/covariance', 'ego/vehicle']);
+    // The car moves (it reverses out of its place in these 12 s of the drive): a trail point is
+    // added after each 0.5 m (trail_spacing) of travel, so the trail is drawn.
+    expect([...egoNs].filter((n) => n.startsWith('ego/')).sort()).toEqual(['ego/covariance', 'ego/trail', 'ego/vehicle']);
     const xs = poseSteps().map((s) => (s.input.message as PoseStampedMsg).pose.position);
     const spread = Math.hypot(Math.max(...xs.map((p) => p.x)) - Math.min(...xs.map((p) => p.x)), Math.max(...xs.map((p) => p.y)) - Math.min(...xs.map((p) => p.y)));
-    expect(spread).toBeLessThan(0.5);
+    expect(spread).toBeGreaterThan(2);
   });
 
-  it('the scene where the script puts it: oncoming car 3.5 m in the left lane, pedestrian crossing 12 m ahead from right to left (REP 103: y left)', () => {
+  it('the scene where the script puts it: oncoming car 3.5 m in the left lane, pedestrian crossing 12 m ahead from right to left (REP 103: y left)', async () => {
+    await setup;
     const car: { x: number; y: number }[] = [];
     const walker: { y: number }[] = [];
     for (const s of listSteps()) {
@@ -201,7 +214,8 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
     for (let i = 1; i < ys.length; i++) expect(ys[i]).toBeGreaterThanOrEqual(ys[i - 1] - 0.2);
   });
 
-  it('velocity arrows point the way the objects move: the radial velocity agrees with how the range changes over 1 s', () => {
+  it('velocity arrows point the way the objects move: the radial velocity agrees with how the range changes over 1 s', async () => {
+    await setup;
     // Per track: range now and range rate (velocity along the bearing), by scan.
     const byTrack = new Map<number, Map<number, { r: number; rate: number; t: number }>>();
     for (const s of listSteps()) {
@@ -230,7 +244,8 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
     expect(compared).toBeGreaterThan(300);
   });
 
-  it('/tf: map → base_link for every ego pose with a newer stamp, equal to the pose', () => {
+  it('/tf: map → base_link for every ego pose with a newer stamp, equal to the pose', async () => {
+    await setup;
     let last = -1n;
     let checked = 0;
     for (const s of poseSteps()) {
@@ -251,13 +266,17 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
       for (const k of ['x', 'y', 'z', 'w'] as const) expect(tr.transform.rotation[k]).toBeCloseTo(pose.pose.orientation[k], 12);
       checked++;
     }
-    // sim_pose sends 100 poses a second, extrapolated from the 1 Hz fixes for at most
-    // max_extrapolation_ms (200 ms): then the stamp stands still until the next fix, and no TF goes
-    // out for a repeated stamp (tf2 would warn TF_REPEATED_DATA). So about 20 transforms per fix.
-    expect(checked).toBeGreaterThan((EPOCHS - 1) * 10);
+    // The demo's sim_pose does not extrapolate: a pose carries its fix's stamp, repeated at 100 Hz
+    // until the next fix, and no TF goes out for a repeated stamp (tf2 would warn
+    // TF_REPEATED_DATA). So one transform per distinct pose stamp (which fixes got a pose depends
+    // on when sim_pose's timer ran, not on the data).
+    const stamps = new Set(poseSteps().map((s) => { const t = (s.input.message as PoseStampedMsg).header.stamp; return `${t.sec}.${t.nanosec}`; }));
+    expect(checked).toBe(stamps.size);
+    expect(checked).toBeGreaterThan(0);
   });
 
-  it('/tf_static: radar_esr and gnss on base_link as config/demo.params.yaml mounts them; with /tf every marker frame reaches map', () => {
+  it('/tf_static: radar_esr and gnss on base_link as config/demo.params.yaml mounts them; with /tf every marker frame reaches map', async () => {
+    await setup;
     const params = parseYaml(readFileSync(join(ROOT, 'config/demo.params.yaml'), 'utf8')) as { markers: { ros__parameters: { static_frames: string[] } } };
     const want = params.markers.ros__parameters.static_frames.map((e) => e.trim().split(/\s+/));
     expect(played.tfStatic).toHaveLength(1);
@@ -287,11 +306,16 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
     expect(demoStatic).toEqual([got.map((x) => ({ ...x, header: { ...x.header, stamp: 0 } }))]);
   });
 
-  it('the object markers the demo drew live (one process, real pace) are the ones drawn here, scan for scan', () => {
+  it('the object markers the demo drew live (one process, real pace) are the ones drawn here, scan for scan', async () => {
+    await setup;
     const live = recorded
       .filter((m) => m.topic === '/vil/markers')
       .map((m) => m.message as MarkerArrayMsg)
-      .filter((a) => a.markers.some((m) => m.ns === 'esr/box' && m.action === Marker.ADD));
+      .filter((a) => a.markers.some((m) => m.ns === 'esr/box' && m.action === Marker.ADD))
+      // In the order of the lists they draw (their markers carry the list's stamp), not of log times.
+      .map((a, k) => ({ a, k, t: BigInt(a.markers[0].header.stamp.sec) * 1_000_000_000n + BigInt(a.markers[0].header.stamp.nanosec) }))
+      .sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : x.k - y.k))
+      .map((x) => x.a);
     for (const a of live) expect(rvizProblems(a)).toEqual([]);
     expect(live).toEqual(listSteps().map((s) => s.arrays[0]));
   });

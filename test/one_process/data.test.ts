@@ -1,10 +1,10 @@
 // One process or many (DESIGN rule 9), part 2: the data, in-process.
 //
 // Mode ONE: all five nodes on one local context (as `vil run all`), recording to MCAP, fed the
-// demo's inputs: can_bridge replays the demo's generated candump drive (candump_realtime:=false,
-// candump_stamps:=log: deterministic contents and stamps), rtk_serial runs with source:=topic and
-// the test publishes the bundled u-blox log as nmea_msgs/Sentence on /vil/rtk/raw (stamps set by
-// the test, 1 s per epoch), one epoch every 200 ms.
+// demo's inputs: can_bridge replays the demo's window of the real CANedge drive with the generated
+// radar log (recording_realtime:=false, recording_stamps:=log: deterministic contents and stamps),
+// rtk_serial runs with source:=topic and the test publishes the NMEA derived from the drive as
+// nmea_msgs/Sentence on /vil/rtk/raw (stamped with each epoch's UTC), one epoch every 200 ms.
 // Mode MANY: each node on its own context (a process of its own on the local graph sees nobody
 // else, so each gets its inputs from the test):
 //   - device nodes get the same inputs: their outputs must be the same messages, stamps included
@@ -30,10 +30,11 @@ import { startNodes, type NodeDefinition } from '../../nodes/runtime/run.js';
 import type { CanBridgeRunning } from '../../nodes/can_bridge/main.js';
 import { NODES } from '../../nodes/cli/registry.js';
 import { Marker, type MarkerArrayMsg, type NmeaSentenceMsg, type PoseStampedMsg, type TFMessageMsg } from '../../nodes/runtime/msg_types.js';
-import { byTopic, demoEpochs, demoRosArgs, play, probe, sentenceMessages, tempDir, udpSink, writeDemoInputs, type UdpSink } from './helpers.js';
+import { inDataOrder } from '../helpers/mcap_order.js';
+import { byTopic, demoRosArgs, play, probe, sentenceMessages, tempDir, udpSink, writeDemoInputs, type UdpSink } from './helpers.js';
 
-const EPOCHS = 8;
-const DRIVE_SECONDS = 4;
+/** Receiver epochs of the drive (one a second): also the length of the CAN window. */
+const EPOCHS = 6;
 /** Wall time between epochs in mode ONE (sim_pose ticks at 100 Hz in between). */
 const EPOCH_PACE_MS = 200;
 /** After the inputs end: object markers expire (lifetime 1 s) so both modes end in the same state. */
@@ -46,9 +47,11 @@ const RTK_TOPICS = [
   ['vil/msg/GnssStatus', '/vil/rtk/status'],
 ] as const;
 const CAN_TOPICS = [
-  ['can_msgs/msg/Frame', '/vil/can/can0/raw'],
   ['can_msgs/msg/Frame', '/vil/can/can1/raw'],
-  ['vil/msg/DecodedSignals', '/vil/can/decoded'],
+  ['can_msgs/msg/Frame', '/vil/can/can2/raw'],
+  ['can_msgs/msg/Frame', '/vil/can/radar/raw'],
+  ['vil/msg/DecodedSignals', '/vil/can/decoded/gnss_pos'],
+  ['vil/msg/DecodedSignals', '/vil/can/decoded/gnss_imu'],
   ['vil/msg/DecodedSignals', '/vil/can/radar/decoded'],
   ['vil/msg/VehicleState', '/vil/can/vehicle_state'],
   ['vil/msg/ObjectList', '/vil/can/objects/esr'],
@@ -63,6 +66,8 @@ let dir: string;
 let argv: readonly string[];
 let defs: Record<string, NodeDefinition>;
 let sentences: NmeaSentenceMsg[][];
+/** ESR scans in the drive's window (one object list and one dSPACE datagram each). */
+let scans: number;
 const sinks: Record<'sim' | 'dspace', UdpSink[]> = { sim: [], dspace: [] };
 
 /** Mode ONE's results. */
@@ -87,10 +92,11 @@ beforeAll(async () => {
   const dspace = await udpSink();
   sinks.sim.push(sim);
   sinks.dspace.push(dspace);
-  const inputs = writeDemoInputs(dir, DRIVE_SECONDS, dspace.port);
+  const inputs = await writeDemoInputs(dir, EPOCHS, dspace.port);
+  scans = inputs.drive.radarScans;
   argv = demoRosArgs({ inputs, simPort: sim.port, extra: ['rtk_serial:source:=topic', 'sim_pose:extrapolate:=false'] });
   defs = Object.fromEntries(await Promise.all(Object.entries(NODES).map(async ([k, n]) => [k, await n.load()] as const)));
-  sentences = sentenceMessages(demoEpochs(EPOCHS));
+  sentences = sentenceMessages(inputs.drive);
 
   // ---- mode ONE
   const mcapFile = join(dir, 'one.mcap');
@@ -106,7 +112,7 @@ beforeAll(async () => {
   const dropped = new Map(ctx.graph.stats().map((s) => [s.topic, s.dropped]));
   await ctx.shutdown();
   await sleep(100); // the last UDP datagrams on loopback
-  one = { mcap: await readMcap(mcapFile), got, simPackets: [...sim.packets], dspacePackets: [...dspace.packets], dropped };
+  one = { mcap: inDataOrder(await readMcap(mcapFile)), got, simPackets: [...sim.packets], dspacePackets: [...dspace.packets], dropped };
 }, 60_000);
 
 afterAll(() => {
@@ -144,10 +150,11 @@ describe('mode ONE ran cleanly (precondition of every comparison)', () => {
       expect(recorded.get(topic), topic).toEqual(one.got.get(topic));
     }
     expect(one.got.get('/vil/rtk/fix')).toHaveLength(EPOCHS);
-    expect(one.got.get('/vil/can/objects/esr')).toHaveLength(DRIVE_SECONDS * 20);
+    expect(one.got.get('/vil/can/objects/esr')).toHaveLength(scans);
+    expect(scans).toBeGreaterThanOrEqual(EPOCHS * 20 - 1);
     for (const topic of ['/vil/rtk/raw', '/vil/rtk/fix', '/vil/can/objects/esr', '/vil/sim/ego_pose']) expect(one.dropped.get(topic), topic).toBe(0);
     expect(one.simPackets.length).toBeGreaterThan(0);
-    expect(one.dspacePackets).toHaveLength(DRIVE_SECONDS * 20);
+    expect(one.dspacePackets).toHaveLength(scans);
   });
 });
 
@@ -192,7 +199,7 @@ describe('downstream nodes alone, fed by playing back what mode ONE recorded', (
     };
     const mine = streams(got.get('/vil/markers')!);
     const theirs = streams(recorded.get('/vil/markers')!);
-    expect(theirs.objects).toHaveLength(DRIVE_SECONDS * 20);
+    expect(theirs.objects).toHaveLength(scans);
     expect(theirs.ego.length).toBeGreaterThan(0);
     expect(mine.objects).toEqual(theirs.objects);
     expect(mine.ego).toEqual(theirs.ego);

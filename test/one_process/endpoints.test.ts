@@ -30,7 +30,7 @@ beforeAll(async () => {
   dir = tempDir();
   sims = await udpSink();
   dspace = await udpSink();
-  const inputs = writeDemoInputs(dir, 2, dspace.port);
+  const inputs = await writeDemoInputs(dir, 2, dspace.port);
   // rtk_serial as on the vehicle (source serial), on a port that does not exist: it waits for it,
   // which does not change what it declares.
   argv = demoRosArgs({ inputs, simPort: sims.port, extra: [`rtk_serial:port:=${join(dir, 'ttyNone')}`] });

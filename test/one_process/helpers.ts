@@ -1,8 +1,9 @@
-// Shared by the one-process tests: the demo's inputs (the bundled u-blox log, a CAN drive generated
-// with the demo's own generator, UDP receivers for sim_pose and dspace_relay), the ROS arguments
-// every mode gets (the same in all of them), a context wrapper that records every endpoint the
-// nodes create, and MCAP playback onto a local graph at the recorded pace.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// Shared by the one-process tests: the demo's inputs (nodes/cli/demo_inputs.ts: the real CANedge
+// drive's window with the generated radar log for can_bridge, the NMEA derived from the drive for
+// rtk_serial; UDP receivers for sim_pose and dspace_relay), the ROS arguments every mode gets (the
+// same in all of them), a context wrapper that records every endpoint the nodes create, and MCAP
+// playback onto a local graph at the recorded pace.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,44 +15,34 @@ import { resolveQos } from '../../nodes/runtime/local/qos.js';
 import type { LocalContext } from '../../nodes/runtime/local/context.js';
 import type { McapMessage } from '../../nodes/runtime/local/mcap_read.js';
 import type { NmeaSentenceMsg } from '../../nodes/runtime/msg_types.js';
-import { loadDbcFile } from '../../nodes/dbc/load.js';
-import { formatCandumpLine } from '../../nodes/buslog/candump.js';
-import { demoDriveFromLog, nmeaEpochs } from '../../nodes/cli/demo_drive.js';
+import type { Time } from '../../nodes/runtime/ros.js';
+import { DEMO_FILES, prepareDemoDrive, type DemoDrive } from '../../nodes/cli/demo_inputs.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/nodes/cli/main.js');
 /** Keep-all, best effort: matches reliable and best-effort publishers alike (sensor topics are best effort). */
 export const ALL: QosSettings = { reliability: 'best_effort', durability: 'volatile', history: 'keep_all', depth: 0 };
 
-/** The receiver log's own date and first epoch (2019-04-12 00:39:56 UTC): CAN stamps line up with GNSS time. */
-export const DRIVE_START_SEC = Date.UTC(2019, 3, 12, 0, 39, 56) / 1000;
-
-/** The bundled receiver log as epochs (an u-blox epoch starts with RMC), CR LF as on the wire. */
-export function demoEpochs(count = Infinity): string[] {
-  return nmeaEpochs(readFileSync(join(ROOT, 'config/demo/ublox-zed-f9p-nmea.log'), 'latin1')).slice(0, count);
+/** The demo's drive over `epochs` receiver epochs (its radar log written into `dir`). */
+export function demoDrive(dir: string, epochs: number): Promise<DemoDrive> {
+  return prepareDemoDrive({ root: ROOT, outDir: dir, epochs });
 }
 
-/** Each epoch's sentences as nmea_msgs/Sentence, stamped 1 s per epoch and 1 ms per sentence. */
-export function sentenceMessages(epochs: string[]): NmeaSentenceMsg[][] {
-  return epochs.map((e, i) =>
-    e
+/** The UTC of a drive epoch as the receiver's sentences state it (0.01 s): rtk_serial's GNSS stamp. */
+export function gnssStamp(utc: number): Time {
+  const cs = Math.round(utc * 100);
+  return { sec: Math.floor(cs / 100), nanosec: (cs % 100) * 10_000_000 };
+}
+
+/** Each epoch's sentences as nmea_msgs/Sentence, stamped with the epoch's UTC and 1 ms per sentence. */
+export function sentenceMessages(drive: DemoDrive): NmeaSentenceMsg[][] {
+  return drive.nmea.map((e, i) => {
+    const t = gnssStamp(drive.epochs[i].utc);
+    return e
       .split('\r\n')
-      .filter((s) => s !== '')
-      .map((sentence, k) => ({ header: { stamp: { sec: DRIVE_START_SEC + i, nanosec: k * 1_000_000 }, frame_id: 'gnss' }, sentence })),
-  );
-}
-
-/** Writes the demo's generated CAN drive (Toyota powertrain on can0, ESR radar on can1) as a candump -L log. */
-export function writeDemoCandump(file: string, seconds: number, startSec = DRIVE_START_SEC): number {
-  const frames = demoDriveFromLog({
-    powertrain: loadDbcFile(join(ROOT, 'config/dbc/toyota_new_mc_pt_generated.dbc')),
-    radar: loadDbcFile(join(ROOT, 'config/dbc/ESR.dbc')),
-    epochs: demoEpochs(),
-    startSec,
-    durationSec: seconds,
+      .filter((x) => x !== '')
+      .map((sentence, k) => ({ header: { stamp: { sec: t.sec, nanosec: t.nanosec + k * 1_000_000 }, frame_id: 'gnss' }, sentence }));
   });
-  writeFileSync(file, frames.map((f) => formatCandumpLine(f)).join('\n') + '\n');
-  return frames.length;
 }
 
 export function tempDir(prefix = 'vil-oneproc-'): string {
@@ -74,14 +65,13 @@ export async function udpSink(): Promise<UdpSink> {
 }
 
 export interface DemoInputs {
-  candump: string;
+  drive: DemoDrive;
   routesFile: string;
 }
 
-/** The candump drive and dspace_relay's routes file (the demo's: ESR lists → dSPACE layout, on every message). */
-export function writeDemoInputs(dir: string, driveSeconds: number, dspacePort: number): DemoInputs {
-  const candump = join(dir, 'drive.candump.log');
-  writeDemoCandump(candump, driveSeconds);
+/** The demo's drive over `epochs` epochs and dspace_relay's routes file (the demo's: ESR lists → dSPACE layout, on every message). */
+export async function writeDemoInputs(dir: string, epochs: number, dspacePort: number): Promise<DemoInputs> {
+  const drive = await demoDrive(dir, epochs);
   const routesFile = join(dir, 'dspace_routes.yaml');
   writeFileSync(
     routesFile,
@@ -91,7 +81,7 @@ export function writeDemoInputs(dir: string, driveSeconds: number, dspacePort: n
       ],
     }),
   );
-  return { candump, routesFile };
+  return { drive, routesFile };
 }
 
 /**
@@ -103,12 +93,14 @@ export function demoRosArgs(o: { inputs: DemoInputs; simPort: number; extra?: st
   return [
     '--ros-args',
     '--log-level', o.logLevel ?? 'error',
-    '--params-file', join(ROOT, 'config/demo.params.yaml'),
-    ...p(`can_bridge:candump_file:=${o.inputs.candump}`),
-    ...p(`can_bridge:config_file:=${join(ROOT, 'config/can_bridge.yaml')}`),
-    // Deterministic replay: as fast as possible, the log's own stamps.
-    ...p('can_bridge:candump_realtime:=false'),
-    ...p('can_bridge:candump_stamps:=log'),
+    '--params-file', join(ROOT, DEMO_FILES.params),
+    ...p(`can_bridge:config_file:=${join(ROOT, DEMO_FILES.canConfig)}`),
+    ...p(`can_bridge:recording_files:=[${o.inputs.drive.recordingFiles.map((f) => JSON.stringify(f)).join(', ')}]`),
+    ...p(`can_bridge:recording_start:=${o.inputs.drive.startS}`),
+    ...p(`can_bridge:recording_duration:=${o.inputs.drive.durationS}`),
+    // Deterministic replay: as fast as possible, the recording's own stamps.
+    ...p('can_bridge:recording_realtime:=false'),
+    ...p('can_bridge:recording_stamps:=log'),
     ...p(`sim_pose:udp_layout:=${join(ROOT, 'config/layouts/sim_pose_ego.yaml')}`),
     ...p(`sim_pose:udp_destination:=127.0.0.1:${o.simPort}`),
     ...p(`dspace_relay:routes_file:=${o.inputs.routesFile}`),

@@ -5,10 +5,11 @@
 //   node dist/nodes/cli/main.js run can_bridge   --ros local --record can_bridge.mcap --ros-args ARGS
 //
 // ARGS is one list for all three (config/demo.params.yaml + the run's values; `-p node:name:=`
-// reaches only that node). Inputs as on the vehicle: the bundled u-blox log written into a
-// pseudo-terminal (socat) that rtk_serial opens as its serial port, and the demo's generated CAN
-// drive replayed by can_bridge (candump_realtime:=false, candump_stamps:=log). rtk_serial stamps
-// with GNSS time (stamp_source:=gnss), so its decoded messages do not depend on when bytes arrive.
+// reaches only that node). Inputs as on the vehicle: the NMEA the demo derives from the real drive
+// written into a pseudo-terminal (socat) that rtk_serial opens as its serial port, and the demo's
+// window of the drive's recording with the generated radar log replayed by can_bridge
+// (recording_realtime:=false, recording_stamps:=log). rtk_serial stamps with GNSS time
+// (stamp_source:=gnss), so its decoded messages do not depend on when bytes arrive.
 //
 // Compared, from the MCAP files each process wrote (read back with their embedded schemas):
 //   - every topic the device nodes publish alone appears in `run all` with the same number of
@@ -24,17 +25,20 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readMcap, type McapMessage } from '../../nodes/runtime/local/mcap_read.js';
 import { PtyPair } from '../helpers/pty.js';
-import { byTopic, CLI, demoEpochs, demoRosArgs, DRIVE_START_SEC, tempDir, udpSink, writeDemoInputs, type UdpSink } from './helpers.js';
+import type { DemoDrive } from '../../nodes/cli/demo_inputs.js';
+import { inDataOrder } from '../helpers/mcap_order.js';
+import { byTopic, CLI, demoRosArgs, gnssStamp, tempDir, udpSink, writeDemoInputs, type UdpSink } from './helpers.js';
 
-const EPOCHS = 8;
-const DRIVE_SECONDS = 4;
+/** Receiver epochs of the drive (one a second): also the length of the CAN window. */
+const EPOCHS = 6;
 
 let dir: string;
 let pty: PtyPair;
 let sims: UdpSink;
 let dspace: UdpSink;
 let args: string[];
-const epochs = demoEpochs(EPOCHS);
+let drive: DemoDrive;
+let epochs: string[];
 const runs = new Map<string, { code: number | null; mcap: McapMessage[]; stderr: string }>();
 
 /** Bytes the process has read through read(2) so far (all threads; /proc/<pid>/io rchar). */
@@ -70,7 +74,7 @@ async function runCli(label: string, nodes: string[]): Promise<void> {
     const serial = nodes.includes('rtk_serial') || nodes.includes('all');
     const can = nodes.includes('can_bridge') || nodes.includes('all');
     if (serial) await waitFor(() => stderr.includes('"msg":"receiver port open"'), `${label}: rtk_serial to open ${pty.device}`);
-    if (can) await waitFor(() => stderr.includes('"msg":"candump replay finished"'), `${label}: can_bridge to finish the candump replay`);
+    if (can) await waitFor(() => stderr.includes('"msg":"recording replay finished"'), `${label}: can_bridge to finish the recording replay`);
     if (serial) {
       // The receiver: one epoch at a time. Done when the process has read at least every byte
       // written (rchar also counts a few bytes of event-loop wake-ups) and reads nothing more.
@@ -101,14 +105,16 @@ async function runCli(label: string, nodes: string[]): Promise<void> {
     throw new Error(`${(e as Error).message}\n${stderr}`);
   }
   expect(existsSync(mcapFile), `${label}: no MCAP\n${stderr}`).toBe(true);
-  runs.set(label, { code, mcap: await readMcap(mcapFile), stderr });
+  runs.set(label, { code, mcap: inDataOrder(await readMcap(mcapFile)), stderr }); // topics in data-stamp order (test/helpers/mcap_order.ts)
 }
 
 beforeAll(async () => {
   dir = tempDir();
   sims = await udpSink();
   dspace = await udpSink();
-  const inputs = writeDemoInputs(dir, DRIVE_SECONDS, dspace.port);
+  const inputs = await writeDemoInputs(dir, EPOCHS, dspace.port);
+  drive = inputs.drive;
+  epochs = drive.nmea;
   pty = new PtyPair(join(dir, 'ttyGNSS'), join(dir, 'feed'));
   await pty.start();
   args = demoRosArgs({ inputs, simPort: sims.port, logLevel: 'info', extra: [`rtk_serial:port:=${pty.device}`, 'rtk_serial:stamp_source:=gnss'] });
@@ -125,7 +131,8 @@ afterAll(async () => {
 });
 
 const RTK_DECODED = ['/vil/rtk/fix', '/vil/rtk/velocity', '/vil/rtk/status'];
-const CAN = ['/vil/can/can0/raw', '/vil/can/can1/raw', '/vil/can/decoded', '/vil/can/radar/decoded', '/vil/can/vehicle_state', '/vil/can/objects/esr'];
+const GNSS_MESSAGES = ['gnss_altitude', 'gnss_attitude', 'gnss_geofence', 'gnss_imu', 'gnss_odo', 'gnss_pos', 'gnss_speed', 'gnss_status', 'gnss_time'];
+const CAN = ['/vil/can/can1/raw', '/vil/can/can2/raw', '/vil/can/radar/raw', ...GNSS_MESSAGES.map((m) => `/vil/can/decoded/${m}`), '/vil/can/radar/decoded', '/vil/can/vehicle_state', '/vil/can/objects/esr'];
 const topicsOf = (label: string) => new Set(runs.get(label)!.mcap.map((m) => m.topic));
 
 describe('vil run all vs one process per device node (built CLI, real processes, pty and candump)', () => {
@@ -149,7 +156,7 @@ describe('vil run all vs one process per device node (built CLI, real processes,
   it('can_bridge: the same messages in both ways (raw frames, decoded signals, vehicle state, object lists), stamps included', () => {
     const all = byTopic(runs.get('all')!.mcap);
     const alone = byTopic(runs.get('can_bridge')!.mcap);
-    expect(alone.get('/vil/can/objects/esr')).toHaveLength(DRIVE_SECONDS * 20);
+    expect(alone.get('/vil/can/objects/esr')).toHaveLength(drive.radarScans);
     for (const t of CAN) {
       expect(all.get(t)!.length, t).toBe(alone.get(t)!.length);
       expect(all.get(t), t).toEqual(alone.get(t));
@@ -164,8 +171,9 @@ describe('vil run all vs one process per device node (built CLI, real processes,
     expect(sentences(alone.get('/vil/rtk/raw')!)).toEqual(written);
     expect(sentences(all.get('/vil/rtk/raw')!)).toEqual(written);
     for (const t of RTK_DECODED) expect(all.get(t), t).toEqual(alone.get(t));
-    // GNSS stamps: the epochs' UTC (the log starts 2019-04-12 00:39:56), one per second.
+    // GNSS stamps: each epoch's UTC as the drive's module gave it (2023-01-11 17:44:10 on), at the sentences' 0.01 s.
     const stamps = (alone.get('/vil/rtk/fix') as { header: { stamp: { sec: number; nanosec: number } } }[]).map((m) => m.header.stamp);
-    expect(stamps).toEqual(epochs.map((_, i) => ({ sec: DRIVE_START_SEC + i, nanosec: 0 })));
+    expect(stamps).toEqual(drive.epochs.map((e) => gnssStamp(e.utc)));
+    expect(stamps[0]).toEqual({ sec: Date.UTC(2023, 0, 11, 17, 44, 10) / 1000, nanosec: 0 });
   });
 });

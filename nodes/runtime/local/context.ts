@@ -178,6 +178,10 @@ class LocalNode implements RosNode, EndpointOwner {
     return this.useSimTime ? { sec: this.simTime.sec, nanosec: this.simTime.nanosec } : wallNow();
   }
 
+  backpressure(): Promise<void> | undefined {
+    return this.context.graph.backpressure();
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;

@@ -1,7 +1,8 @@
 // The in-process ROS graph: topics with one type each, publishers that check and serialise to
 // CDR (nodes/cdr, the codec rclnodejs publishers use too), subscriptions with their own queue (keep_last drops the oldest, keep_all grows), delivery
 // by deserialising in setImmediate batches (asynchronous like a real middleware), QoS matching as
-// in ROS 2, transient-local history for late joiners, statistics, and an optional recorder.
+// in ROS 2, transient-local history for late joiners, statistics, an optional recorder, and
+// backpressure for replays (a source that awaits backpressure() never makes a queue drop).
 import type { Logger } from 'pino';
 import type { Publisher, QosSettings, Subscription, Time } from '../ros.js';
 import { messageRegistry, typeKey, typeName, type MessageRegistry } from '../msg_registry.js';
@@ -224,8 +225,16 @@ export class LocalPublisher<T> implements Publisher<T> {
   }
 }
 
+/** keep_all queues: a replay waits above this many messages (memory stays bounded). */
+const KEEP_ALL_HIGH_WATER = 1000;
+
 export class LocalSubscription<T> implements Subscription {
   private readonly queue: ByteQueue;
+  /**
+   * Queue length from which the graph reports pressure: half a keep_last depth (at least 1), so a
+   * replay that waits before its next message always leaves room for one more per subscription.
+   */
+  private readonly highWater: number;
   scheduled = false;
   destroyed = false;
   dropped = 0;
@@ -242,6 +251,7 @@ export class LocalSubscription<T> implements Subscription {
     private readonly callback: (message: T) => void,
   ) {
     this.queue = new ByteQueue(qos.history === 'keep_last' ? qos.depth : Infinity);
+    this.highWater = qos.history === 'keep_last' ? Math.max(1, Math.ceil(qos.depth / 2)) : KEEP_ALL_HIGH_WATER;
   }
 
   get topic(): string {
@@ -257,6 +267,7 @@ export class LocalSubscription<T> implements Subscription {
       this.dropped++;
       this.state.dropped++;
     }
+    if (this.queue.length >= this.highWater) this.graph.pressured = true;
     if (!this.scheduled) {
       this.scheduled = true;
       this.graph.schedule(this as LocalSubscription<unknown>);
@@ -307,6 +318,11 @@ export class LocalGraph {
    * clock's start). Undefined otherwise.
    */
   dataTime: Time | undefined;
+  /**
+   * Set when a subscription queue reached its high-water mark; cleared once everything queued has
+   * been delivered. Read through backpressure().
+   */
+  pressured = false;
   private readonly sinkStats: RecordingStats | undefined;
   private readonly topics = new Map<string, TopicState>();
   private pending: LocalSubscription<unknown>[] = [];
@@ -459,6 +475,7 @@ export class LocalGraph {
     for (let i = 0; i < batch.length; i++) batch[i].drain();
     batch.length = 0;
     this.spare = batch;
+    if (this.pending.length === 0) this.pressured = false;
     if (this.pending.length === 0 && this.idleWaiters.length) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -470,6 +487,17 @@ export class LocalGraph {
   idle(): Promise<void> {
     if (this.pending.length === 0 && this.immediate === undefined) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * For replay sources (a recording played as fast as it can, or catching up after a stall): a
+   * promise to await before publishing more when a subscription queue is at half its depth (or a
+   * keep_all queue at 1000), resolved when every queue has been delivered; undefined when nothing
+   * needs to wait. A source that checks it after each message it publishes cannot make a keep_last
+   * queue drop, whatever the machine's load.
+   */
+  backpressure(): Promise<void> | undefined {
+    return this.pressured ? this.idle() : undefined;
   }
 
   stats(): TopicStats[] {
