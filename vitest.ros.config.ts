@@ -6,6 +6,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/ros/**/*.test.ts'],
+    // vil built with colcon once per run (global_setup.ts), for the tests that launch it.
+    globalSetup: ['./test/ros/global_setup.ts'],
+    // One file at a time: each starts ROS processes of its own; on 2 cores, together they would
+    // only slow each other down.
+    fileParallelism: false,
     pool: 'forks',
     testTimeout: 600_000,
     hookTimeout: 1_200_000,
