@@ -249,6 +249,7 @@ export async function createRclnodejsContext(argv: readonly string[]): Promise<R
   }
   rcl.removeSignalHandlers();
   useClockQos(rcl);
+  acceptIntegerArrayOverrides(rcl);
   const rosLoggers = new Map<string, RclLogging>();
   // ROS's own logging unless JSON lines were asked for (VIL_LOG_JSON=1, --log-json).
   if (!jsonLogsRequested()) routeLogs(rosLogSink(rcl, rosLoggers));
@@ -283,6 +284,34 @@ export function withFields(msg: string, fields: Record<string, unknown>): string
     else parts.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }
   return parts.length ? `${msg} (${parts.join(', ')})` : msg;
+}
+
+/** What rclnodejs 2.2.0's Parameter holds (lib/parameter.js); not in its .d.ts. */
+interface ParameterInternals {
+  _type: number;
+  _value: unknown;
+  validate(): void;
+}
+
+/**
+ * An integer-array parameter in a params file (`hidden_status_values: [0]`, for any node, even
+ * under /**) makes every rclnodejs 2.2.0 node fail at construction ("Type mismatch for parameter
+ * ...: expected 7, got object"): its native getParameterOverrides hands the elements over as
+ * numbers, its Parameter accepts only bigints, and only the scalar case is converted. This converts
+ * the array's elements too, before rclnodejs validates them (elements beyond 2^53 have already lost
+ * precision in the native layer; vil declares none that large). Once per process.
+ */
+export function acceptIntegerArrayOverrides(rcl: Pick<RclnodejsModule, 'Parameter'>): void {
+  const proto = rcl.Parameter.prototype as unknown as ParameterInternals & { vilIntegerArrays?: true };
+  if (proto.vilIntegerArrays) return;
+  const validate = proto.validate;
+  proto.validate = function (this: ParameterInternals) {
+    if (this._type === RCL_PARAMETER_TYPE.PARAMETER_INTEGER_ARRAY && Array.isArray(this._value)) {
+      this._value = (this._value as unknown[]).map((v) => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v));
+    }
+    return validate.call(this);
+  };
+  proto.vilIntegerArrays = true;
 }
 
 /** What rclnodejs 2.2.0's TimeSource holds and does (lib/time_source.js); not in its .d.ts. */
