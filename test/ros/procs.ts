@@ -34,8 +34,9 @@ export class Proc {
     env: NodeJS.ProcessEnv,
     /** Its own process group (as a terminal runs ros2 launch): stop() signals the whole group. */
     private readonly group = false,
+    stdin: 'ignore' | 'pipe' = 'ignore',
   ) {
-    this.child = spawn(cmd, args, { env, cwd: root, detached: group, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(cmd, args, { env, cwd: root, detached: group, stdio: [stdin, 'pipe', 'pipe'] });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       let buf = '';
       stream.on('data', (d: Buffer) => {
@@ -83,6 +84,11 @@ export class Proc {
 }
 
 /** `ros2 launch vil <file> args...` in its own process group, as from a terminal. */
+/** `ros2 run vil <executable> --ros-args ...` (one vil node process), in its own process group as from a terminal. */
+export function run(env: NodeJS.ProcessEnv, executable: string, rosArgs: string[]): Proc {
+  return new Proc(`ros2 run vil ${executable}`, 'ros2', ['run', 'vil', executable, '--ros-args', ...rosArgs], env, true);
+}
+
 export function launch(env: NodeJS.ProcessEnv, file: string, args: Record<string, string>): Proc {
   return new Proc(`ros2 launch vil ${file}`, 'ros2', ['launch', 'vil', file, ...Object.entries(args).map(([k, v]) => `${k}:=${v}`)], env, true);
 }
@@ -110,6 +116,37 @@ export class Probe extends Proc {
 
   on(topic: string): ProbeMessage[] {
     return this.messages.filter((m) => m.topic === topic);
+  }
+}
+
+/** test/ros/py/publish.py: an rclpy node publishing what the test hands it (default QoS, reliable). */
+export class RclpyPublisher extends Proc {
+  matched = new Set<string>();
+  published = 0;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    super('rclpy publisher', '/usr/bin/python3', [join(root, 'test/ros/py/publish.py')], env, false, 'pipe');
+  }
+
+  protected override onLine(line: string): void {
+    if (line.startsWith('{"matched"')) this.matched.add((JSON.parse(line) as { matched: string }).matched);
+    else if (line.startsWith('{"published"')) this.published = (JSON.parse(line) as { published: number }).published;
+    else super.onLine(line);
+  }
+
+  private send(o: object): void {
+    this.child.stdin!.write(`${JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}\n`);
+  }
+
+  /** Resolves once a subscription (vil's) is matched with the publisher of `topic`. */
+  async matchedWith(topic: string, type: string): Promise<void> {
+    this.send({ wait: topic, type });
+    await until(`a subscription to ${topic}`, () => this.matched.has(topic) || this.exit !== undefined, () => this.output());
+    if (this.exit) throw new Error(`the rclpy publisher ended: ${this.output()}`);
+  }
+
+  publish(topic: string, type: string, msg: object): void {
+    this.send({ topic, type, msg });
   }
 }
 
