@@ -168,7 +168,8 @@ describe('CMakeLists.txt', () => {
         const re = new RegExp(`file\\(INSTALL DESTINATION "[^"]*/lib/vil" TYPE PROGRAM RENAME "${exe}" FILES "${wrapper.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"\\)`);
         expect(rules).toMatch(re);
       }
-      expect(rules).toMatch(/DESTINATION "[^"]*\/share\/vil" TYPE DIRECTORY FILES\s+"[^"]*\/js\/dist"\s+"[^"]*\/js\/node_modules"\s+USE_SOURCE_PERMISSIONS/);
+      // node_modules from the production copy (npm prune --omit=dev), not the build's own.
+      expect(rules).toMatch(/DESTINATION "[^"]*\/share\/vil" TYPE DIRECTORY FILES\s+"[^"]*\/js\/dist"\s+"[^"]*\/js\/prod\/node_modules"\s+USE_SOURCE_PERMISSIONS/);
       expect(rules).toMatch(/DESTINATION "[^"]*\/share\/vil" TYPE FILE FILES "[^"]*\/js\/package.json"/);
       expect(rules).toMatch(/DESTINATION "[^"]*\/share\/vil" TYPE DIRECTORY FILES "[^"]*\/msgs"/);
     });
