@@ -7,8 +7,11 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'test/ros/**'],
     // Native addons (serialport, socketcan) and child processes: forks, not worker threads.
     pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Limits that only catch a hang: no test waits for time to pass, and a loaded machine (load
+    // average 10 on 2 cores) makes the slow ones (User-mode Linux guests, the demo) several times
+    // slower. What a test waits for is a condition.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
     // Integration tests share a 2-core machine with pty pairs and UML guests; keep output readable.
     reporters: ['default', './test/helpers/summary_reporter.ts'],
   },

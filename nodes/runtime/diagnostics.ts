@@ -44,9 +44,23 @@ export class Diagnostics {
     node.createTimer(periodMs, () => this.publish());
   }
 
-  /** `name` is shown as "<node>: <name>" as diagnostic_updater does. */
+  /**
+   * `name` is shown as "<node>: <name>" as diagnostic_updater does. The first task added also
+   * schedules one report right after the node's start-up (not a period later): monitoring sees a
+   * node's state as soon as it runs, and a short run or recording holds its status. Not under sim
+   * time, where the clock reads 0 until /clock arrives.
+   */
   add(name: string, hardwareId: string, run: DiagnosticTask): void {
     this.tasks.push({ name: `${this.node.name}: ${name}`, hardwareId, run });
+    if (this.tasks.length === 1 && !this.node.useSimTime) {
+      setImmediate(() => {
+        try {
+          this.publish();
+        } catch {
+          // the node was destroyed before its start-up ended: nothing to report
+        }
+      });
+    }
   }
 
   /** Builds the message now (also used by tests and `vil doctor`). */

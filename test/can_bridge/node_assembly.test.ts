@@ -14,7 +14,8 @@
 // lost AND the same member of the previous scan arriving late exactly in its place — would be
 // indistinguishable from a good scan without a per-frame cycle tag; the generator never
 // combines damages in one scan, and the README says so.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { loadDbcFile } from '../../nodes/dbc/load.js';
 import type { CanDatabase } from '../../nodes/dbc/codec.js';
 import type { ObjectListMsg } from '../../nodes/runtime/msg_types.js';
@@ -40,7 +41,7 @@ interface Item {
 }
 
 let esr: CanDatabase;
-beforeAll(() => {
+setupAll(() => {
   esr = loadDbcFile(DBC('ESR.dbc'));
 });
 

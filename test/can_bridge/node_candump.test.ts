@@ -10,7 +10,8 @@
 //   are checked against the geometry computed here (x = r·cos a, y = r·sin a, ...).
 // - VehicleState ages follow from the log's own timestamps (data timebase: a tick at T sees the
 //   frames stamped ≤ T), so they are exact, not timed.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { loadDbcFile } from '../../nodes/dbc/load.js';
 import type { CanDatabase } from '../../nodes/dbc/codec.js';
 import type { CanMsgsFrame } from '../../nodes/can_bridge/raw_frames.js';
@@ -175,7 +176,7 @@ afterEach(async () => {
   rig = undefined;
 });
 
-beforeAll(() => {
+setupAll(() => {
   toyota = loadDbcFile(DBC('toyota_new_mc_pt_generated.dbc'));
   esr = loadDbcFile(DBC('ESR.dbc'));
   drive = buildDrive();

@@ -4,7 +4,8 @@
 // canplayer and cangen, and lets candump (can-utils) watch the same interfaces as the judge of
 // what was on the bus and when (its kernel timestamps). Expected signal values are computed here
 // from the DBC lines by hand.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { nodeScriptInCanVm, vmResult } from '../helpers/canvm.js';
 import { parseCandumpLog } from '../helpers/candump_lines.js';
 
@@ -40,13 +41,13 @@ const usec = (s: Stamp) => s.sec * 1e6 + Math.round(s.nanosec / 1000);
 
 describe('can_bridge node on SocketCAN in a User-mode Linux VM (cansend, canplayer, cangen; judged by candump)', () => {
   let r: BridgeResult;
-  beforeAll(async () => {
-    r = vmResult<BridgeResult>(await nodeScriptInCanVm('bridge_node.ts', ['10000'], { timeoutSec: 240 }));
+  setupAll(async () => {
+    r = vmResult<BridgeResult>(await nodeScriptInCanVm('bridge_node.ts', ['10000'], { timeoutSec: 480 }));
     console.log(
       `can_bridge burst in the UML VM: ${r.burst.decoded}/${r.burst.count} decoded, ${r.burst.raw} raw, drops ${r.burst.drops}, ` +
         `cangen ${r.burst.cangenMs.toFixed(0)} ms, net.core.rmem_default ${r.burst.rmemDefault} bytes`,
     );
-  }, 300_000);
+  }, 600_000);
 
   it('a classic frame (cansend vcan0 0B4#...1234..): raw topic = what candump saw (id, payload, kernel time); SPEED = 0x1234 · 0.01 km/h', () => {
     const judge = parseCandumpLog(r.candump.find((l) => l.includes(' vcan0 0B4#'))!);

@@ -6,7 +6,8 @@
 // kernel's /proc/net/can/rcvlist_* show how many frames it handed to each socket. Runs at Linux's
 // default net.core.rmem_default (212,992 bytes: frames are lost), at 16 MiB (none), and at the
 // default with kernel.kptr_restrict=2 (no socket addresses: receivers found by their filters).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { nodeScriptInCanVm, vmResult } from '../helpers/canvm.js';
 import { parseRcvlist } from '../../nodes/can_bridge/socket_drops.js';
 
@@ -34,7 +35,7 @@ interface DropsResult {
 const COUNT = 10_000;
 const LINUX_DEFAULT_RMEM = 212_992;
 const run = async (rmem: number, hidden = false) => {
-  const out = await nodeScriptInCanVm('socket_drops.ts', [String(COUNT), ...(hidden ? ['hidden'] : [])], { rmem, timeoutSec: 200 });
+  const out = await nodeScriptInCanVm('socket_drops.ts', [String(COUNT), ...(hidden ? ['hidden'] : [])], { rmem, timeoutSec: 480 });
   return { r: vmResult<DropsResult>(out), stderr: out.stderr };
 };
 /** Frames the kernel handed to each CAN_RAW socket's "all" receiver on vcan0, by socket. */
@@ -46,7 +47,7 @@ describe('socket queue drops on /diagnostics (User-mode Linux VM, can_bridge nod
   let big: DropsResult;
   let bigErr: string;
   let hidden: DropsResult;
-  beforeAll(async () => {
+  setupAll(async () => {
     ({ r: small, stderr: smallErr } = await run(LINUX_DEFAULT_RMEM));
     ({ r: big, stderr: bigErr } = await run(16 * 1024 * 1024));
     ({ r: hidden } = await run(LINUX_DEFAULT_RMEM, true));

@@ -1,7 +1,8 @@
 // A burst through a real Linux CAN stack (User-mode Linux VM): test/canvm/burst.ts, cangen -g 0
 // sending 10,000 frames back to back with an incrementing payload; candump -d (which reads the
 // kernel's per-socket drop count, SO_RXQ_OVFL) listens beside the source.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { nodeScriptInCanVm, vmResult } from '../helpers/canvm.js';
 
 interface BurstResult {
@@ -20,14 +21,14 @@ interface BurstResult {
 
 describe('10,000-frame burst (User-mode Linux VM, net.core.rmem_default raised by the harness)', () => {
   let r: BurstResult;
-  beforeAll(async () => {
+  setupAll(async () => {
     r = vmResult<BurstResult>(await nodeScriptInCanVm('burst.ts', ['10000']));
     console.log(
       `socketcan burst: ${r.received}/${r.count} frames, ${r.outOfSequence} out of sequence, ` +
         `cangen ${r.cangenMs.toFixed(0)} ms, received over ${r.receiveSpanMs.toFixed(0)} ms, ` +
         `rmem_default ${r.rmemDefault} rmem_max ${r.rmemMax}`,
     );
-  }, 120_000);
+  }, 600_000);
 
   it('the source receives all 10,000 frames, in order, none missing (payload counter contiguous)', () => {
     expect(r.received).toBe(10_000);

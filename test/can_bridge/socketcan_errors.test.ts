@@ -1,7 +1,8 @@
 // Error frames through a real Linux CAN stack (User-mode Linux VM): test/canvm/error_frames.ts
 // sends CAN error frames on vcan0 with cansend; candump -e (can-utils' decoder of error frames)
 // is the judge of what each frame says, the SocketCanSource's state events must follow it.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { nodeScriptInCanVm, vmResult } from '../helpers/canvm.js';
 import { parseCandumpErrors, type DumpedError } from '../helpers/candump_lines.js';
 
@@ -32,11 +33,11 @@ function countersInCandumpWords(findings: string[]): [number, number] | undefine
 describe('CAN error frames become bus states as candump -e reads them (User-mode Linux VM, vcan0)', () => {
   let r: ErrResult;
   let ref: DumpedError[];
-  beforeAll(async () => {
+  setupAll(async () => {
     r = vmResult<ErrResult>(await nodeScriptInCanVm('error_frames.ts'));
     // drop the readiness probes (tx-timeout frames) candump saw before the test frames
     ref = parseCandumpErrors(r.candump).filter((e) => e.canId !== 0x20000001);
-  }, 120_000);
+  }, 600_000);
 
   it('every error frame arrives, flagged as error, with the class bits candump shows and its 8 data bytes', () => {
     expect(ref).toHaveLength(12);

@@ -1,7 +1,8 @@
 // Kernel filters, fd: false and send() against a real Linux CAN stack (User-mode Linux VM):
 // test/canvm/filters_send.ts; candump -L with the equivalent filter strings (its documented
 // <id>:<mask> syntax) and without filters is the judge.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { nodeScriptInCanVm, vmResult } from '../helpers/canvm.js';
 import { parseCandumpLog } from '../helpers/candump_lines.js';
 
@@ -23,9 +24,9 @@ const short = (line: string): string => {
 
 describe('SocketCanSource filters and sends like candump/cansend say (User-mode Linux VM, vcan0)', () => {
   let r: FilterResult;
-  beforeAll(async () => {
+  setupAll(async () => {
     r = vmResult<FilterResult>(await nodeScriptInCanVm('filters_send.ts'));
-  }, 120_000);
+  }, 600_000);
 
   it('kernel filters (11-bit only, 29-bit only, either) pass exactly what candump with the same filters passes', () => {
     expect(r.all.length).toBe(612);

@@ -1,7 +1,8 @@
 // Interface loss and recovery in a real Linux CAN stack (User-mode Linux VM):
 // test/canvm/link_reopen.ts sets vcan0 down and up, deletes and re-creates it, and starts a
 // second source on vcan9 before vcan9 exists. iproute2 does the damage, cansend the traffic.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { nodeScriptInCanVm, vmResult } from '../helpers/canvm.js';
 
 interface LinkResult {
@@ -15,9 +16,9 @@ interface LinkResult {
 
 describe('SocketCanSource survives its interface going away (User-mode Linux VM)', () => {
   let r: LinkResult;
-  beforeAll(async () => {
+  setupAll(async () => {
     r = vmResult<LinkResult>(await nodeScriptInCanVm('link_reopen.ts'));
-  }, 120_000);
+  }, 600_000);
 
   // The source polls the link, so under load it may catch an interface in between two commands
   // (deleted then re-created down, then set up): a 'down' state may repeat with another reason.

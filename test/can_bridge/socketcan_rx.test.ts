@@ -1,7 +1,8 @@
 // SocketCanSource receiving from a real Linux CAN stack: a User-mode Linux VM (scripts/canvm.sh)
 // runs test/canvm/rx_frames.ts, where cansend and cangen (can-utils) put frames on vcan0 and
 // candump -L, the reference, records them beside the source.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { nodeScriptInCanVm, vmResult } from '../helpers/canvm.js';
 import { parseCandumpLog, type DumpedFrame } from '../helpers/candump_lines.js';
 
@@ -30,10 +31,10 @@ const FD_DLC_TO_LEN = [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64];
 describe('SocketCanSource receives what candump receives (User-mode Linux VM, vcan0)', () => {
   let r: RxResult;
   let ref: DumpedFrame[];
-  beforeAll(async () => {
+  setupAll(async () => {
     r = vmResult<RxResult>(await nodeScriptInCanVm('rx_frames.ts'));
     ref = r.candump.map(parseCandumpLog);
-  }, 120_000);
+  }, 600_000);
 
   it('gets the same frames in the same order: 17 cansend edge cases + 600 cangen -m frames', () => {
     expect(ref).toHaveLength(617);

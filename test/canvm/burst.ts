@@ -59,7 +59,7 @@ main(async () => {
     return still > 250;
   }, 60_000);
   // The socket's own loss count once it is settled (socket_drops.ts: exact at an idle sample).
-  await waitFor('socket drop count settled', () => source.socketDrops().exact, 20_000).catch((e: Error) => {
+  await waitFor('socket drop count settled', () => source.socketDrops().exact, 120_000).catch((e: Error) => {
     throw new Error(`${e.message}: ${source.socketDrops().note}`);
   });
   const socketDrops = source.socketDrops();

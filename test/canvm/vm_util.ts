@@ -62,7 +62,7 @@ export class LineTool {
 
 /** Waits until `cond` holds, checking every 20 ms; fails after `timeoutMs` (a safety net, not a
  *  measurement: the tests never assert on time). */
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(what: string, cond: () => boolean, timeoutMs = 120_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);

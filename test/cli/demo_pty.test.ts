@@ -35,7 +35,7 @@ const STACK = /\n\s+at .+\d+:\d+\)?/;
 describe('vil demo without socat', () => {
   it('python3 only: the demo runs and every check passes', () => {
     const bin = pathWith({ python3: '/usr/bin/python3', cs2cs: '/usr/bin/cs2cs' });
-    const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 120_000);
+    const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 600_000);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain('receiver on a pseudo-terminal (python3)');
     expect(r.stdout).toContain('all checks passed');
@@ -44,7 +44,7 @@ describe('vil demo without socat', () => {
 
   it('without PROJ: the pose check says what to install and is not counted; the others pass, exit 0', () => {
     const bin = pathWith({ python3: '/usr/bin/python3' });
-    const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 120_000);
+    const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 600_000);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/not checked: poses sent to the simulator = PROJ \(cs2cs\) projection of their fix, within 1 mm — install proj-bin/);
     expect(r.stdout).toContain('every check that ran passed; 1 not checked');
@@ -53,7 +53,7 @@ describe('vil demo without socat', () => {
 
   it('socat only: the demo runs with socat', () => {
     const bin = pathWith({ socat: '/usr/bin/socat', cs2cs: '/usr/bin/cs2cs' });
-    const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 120_000);
+    const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 600_000);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain('receiver on a pseudo-terminal (socat)');
     expect(r.stdout).toContain('all checks passed');
@@ -61,7 +61,7 @@ describe('vil demo without socat', () => {
 
   it('neither: exit 2 with what to install, no stack trace', () => {
     const bin = pathWith({});
-    const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 120_000);
+    const r = runVil(['demo', '--epochs', '3', '--out', join(dir!, 'out')], { PATH: bin }, 600_000);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('vil demo needs python3 or socat to create the receiver\'s pseudo-terminal, and neither is installed. Fix: sudo apt-get install python3 (or: sudo apt-get install socat)');
     expect(r.stderr).not.toMatch(STACK);

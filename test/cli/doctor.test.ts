@@ -2,7 +2,8 @@
 // real things: the kernel's devices, iproute2's own output (live here, and captured from a real
 // Linux CAN stack in the project's UML VM), the project's DBC loader and layout compiler, the
 // system resolver.
-import { describe, expect, it, beforeAll, afterAll, vi } from 'vitest';
+import { describe, expect, it, afterAll, vi } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +53,7 @@ async function runMain(args: string[], env: Record<string, string | undefined>):
 
 describe('vil doctor on this machine (no serial device, no CAN interface, no ROS 2)', () => {
   let result: { code: number; out: string };
-  beforeAll(async () => {
+  setupAll(async () => {
     result = await runMain(['--params-file', fx('params.yaml'), '--ros-args', '-r', '__ns:=/vil'], { AMENT_PREFIX_PATH: undefined, ROS_DISTRO: undefined });
   });
 

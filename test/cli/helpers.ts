@@ -43,7 +43,7 @@ export async function indexedSummary(path: string): Promise<{ messages: bigint; 
 }
 
 /** `vil <args>` to its end (stdin closed): exit code, stdout, stderr. For commands that end by themselves. */
-export function runVil(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000): { code: number | null; signal: string | null; stdout: string; stderr: string } {
+export function runVil(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 240_000): { code: number | null; signal: string | null; stdout: string; stderr: string } {
   const r = spawnSync(NODE, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new Error(`vil ${args.join(' ')} did not end within ${timeoutMs / 1000} s (a hang)\n${r.stdout}\n${r.stderr}`);
   if (r.error) throw r.error;
@@ -70,10 +70,10 @@ export async function runUntilSignalled(args: string[], ready: string[], signal:
   // 'close': the output streams are read to their end as well.
   const closed = new Promise<void>((res) => child.once('close', () => res()));
   try {
-    await waitFor(() => ready.every((r) => output.includes(r)) || result !== undefined, `the log lines ${JSON.stringify(ready)}`, 60_000);
+    await waitFor(() => ready.every((r) => output.includes(r)) || result !== undefined, `the log lines ${JSON.stringify(ready)}`, 240_000);
     if (result !== undefined) throw new Error(`vil ended before it was signalled (${JSON.stringify(result)})`);
     child.kill(signal);
-    await waitFor(() => result !== undefined, `the process to exit after ${signal}`, 30_000);
+    await waitFor(() => result !== undefined, `the process to exit after ${signal}`, 240_000);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- output ---\n${output}`);
   } finally {

@@ -15,7 +15,7 @@ const ARGS = ['run', 'dspace_relay', '--ros', 'local', '--ros-args', '-p', `rout
 /** The command on a pseudo-terminal; what the terminal showed, CR LF → LF. */
 function atTerminal(args: string[], env: Record<string, string> = {}): { code: number | null; screen: string } {
   const quoted = [NODE, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('script', ['-qfec', quoted, '/dev/null'], { encoding: 'utf8', env: { ...process.env, VIL_LOG_JSON: '', VIL_LOG_PRETTY: '', ...env }, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('script', ['-qfec', quoted, '/dev/null'], { encoding: 'utf8', env: { ...process.env, VIL_LOG_JSON: '', VIL_LOG_PRETTY: '', ...env }, timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error) throw new Error(`script(1) could not run the CLI on a pty: ${r.error.message}`);
   return { code: r.status, screen: r.stdout.replace(/\r\n/g, '\n') };
 }

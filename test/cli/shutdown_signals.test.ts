@@ -65,7 +65,7 @@ describe('can_bridge: a signal during a gap of a realtime candump replay', () =>
       expect(raw.map((m) => ({ sec: m.header.stamp.sec, nanosec: m.header.stamp.nanosec, id: m.id, data: [...m.data].slice(0, m.dlc) }))).toEqual(
         sent.map((s) => ({ sec: T0, nanosec: s.nanosec, id: 0x7e0, data: s.data })),
       );
-    }, 120_000);
+    }, 600_000);
   }
 });
 
@@ -88,7 +88,7 @@ describe('vil run all: a signal while every source waits', () => {
     const summary = await indexedSummary(mcap);
     expect(summary.channels).toContain('/tf_static'); // markers publishes its static frames at start
     expect(summary.messages).toBe(BigInt((await readMcap(mcap)).length));
-  }, 120_000);
+  }, 600_000);
 
   it('bag-replay sources (rtk_serial and can_bridge source:=topic): SIGTERM → exit 0, MCAP finalised', async () => {
     dir = mkdtempSync(join(tmpdir(), 'vil-all-signal-'));
@@ -107,7 +107,7 @@ describe('vil run all: a signal while every source waits', () => {
     const summary = await indexedSummary(mcap);
     expect(summary.channels).toContain('/tf_static');
     expect(summary.messages).toBe(BigInt((await readMcap(mcap)).length));
-  }, 120_000);
+  }, 600_000);
 });
 
 describe('vil demo: a signal during the drive', () => {
@@ -120,5 +120,5 @@ describe('vil demo: a signal during the drive', () => {
     const summary = await indexedSummary(mcap);
     expect(summary.channels).toContain('/vil/rtk/raw');
     expect(summary.messages).toBe(BigInt((await readMcap(mcap)).length));
-  }, 120_000);
+  }, 600_000);
 });

@@ -16,7 +16,7 @@ export function screenshot(file: string, width: number, height: number): Buffer 
     const r = spawnSync(
       CHROMIUM,
       ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, `--screenshot=${png}`, `--window-size=${width},${height}`, `file://${file}`],
-      { encoding: 'utf8', timeout: 120_000 },
+      { encoding: 'utf8', timeout: 600_000 },
     );
     if (!existsSync(png)) throw new Error(`chromium wrote no screenshot (exit ${r.status}, ${r.error?.message ?? ''}):\n${r.stderr}`);
     return readFileSync(png);

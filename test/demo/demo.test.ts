@@ -95,7 +95,7 @@ describe(`vil demo, ${EPOCHS} receiver epochs of the real drive (built CLI, real
     expect(r.stdout).toContain('GNSS:  positions of the real CANedge drive');
     expect(r.stdout).toContain('framed as the real u-blox ZED-F9P log');
     expect(r.stdout).toMatch(/Radar: GENERATED/);
-  }, 180_000); // the first test waits for the demo's run (the setup)
+  }, 600_000); // the first test waits for the demo's run (the setup)
 
   it('writes an MCAP whose every message decodes with its embedded schema, the registry\'s definition', async () => {
     const r = await setup;

@@ -41,7 +41,7 @@ const URL_LINE = /^Live view \(Foxglove WebSocket\) on (ws:\/\/127\.0\.0\.1:(\d+
 describe('vil run --foxglove', () => {
   it('prints the URLs to open, serves the nodes\' topics to a real client, and ends cleanly on Ctrl-C', async () => {
     const p = start(['run', 'markers', '--ros', 'local', '--foxglove', '0', '--ros-args', '--params-file', 'config/demo.params.yaml']);
-    await waitFor(() => URL_LINE.test(p.out()) || child!.exitCode !== null, 'the URL line', 60_000);
+    await waitFor(() => URL_LINE.test(p.out()) || child!.exitCode !== null, 'the URL line', 240_000);
     const m = URL_LINE.exec(p.out());
     expect(m, `stdout:\n${p.out()}\nstderr:\n${p.err()}`).not.toBeNull();
     const port = m![2];
@@ -68,7 +68,7 @@ describe('vil run --foxglove', () => {
 
   it('says when the port is taken', async () => {
     const first = start(['run', 'markers', '--ros', 'local', '--foxglove', '0', '--ros-args', '--params-file', 'config/demo.params.yaml']);
-    await waitFor(() => URL_LINE.test(first.out()) || child!.exitCode !== null, 'the URL line', 60_000);
+    await waitFor(() => URL_LINE.test(first.out()) || child!.exitCode !== null, 'the URL line', 240_000);
     const port = URL_LINE.exec(first.out())![2];
     const r = spawnSync(process.execPath, [CLI, 'run', 'markers', '--ros', 'local', '--foxglove', port], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, VIL_LOG_PRETTY: '0' } });
     expect(r.status).toBe(2);
@@ -80,7 +80,7 @@ describe('vil demo --foxglove', () => {
   it('serves the drive live, keeps serving after it until Ctrl-C, then prints the summary with the live view figures', async () => {
     dir = mkdtempSync(join(tmpdir(), 'vil-demo-foxglove-'));
     const p = start(['demo', '--epochs', '3', '--out', dir, '--foxglove', '0']);
-    await waitFor(() => URL_LINE.test(p.out()) || child!.exitCode !== null, 'the URL line', 60_000);
+    await waitFor(() => URL_LINE.test(p.out()) || child!.exitCode !== null, 'the URL line', 240_000);
     const m = URL_LINE.exec(p.out());
     expect(m, `stdout:\n${p.out()}\nstderr:\n${p.err()}`).not.toBeNull();
     client = await TestClient.connect(m![1]);

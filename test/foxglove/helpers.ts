@@ -129,7 +129,7 @@ export class TestClient {
 }
 
 function until(cond: () => boolean, what: string): Promise<void> {
-  return waitFor(cond, what, 30_000);
+  return waitFor(cond, what, 240_000);
 }
 
 /** can_msgs/Frame messages from the CANedge fixture's candump lines (classic data frames). */

@@ -12,7 +12,8 @@
 //   panels/ThreeDeeRender/IRenderer.ts (RendererConfig) + camera.ts + renderables/Grids.ts,
 //   panels/Plot/utils/config.ts (PlotConfig, PlotPath), util/time.ts (TimestampMethod),
 //   panels/RawMessages/types.ts, panels/Table/index.tsx, panels/diagnostics/util.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -189,7 +190,7 @@ describe('the shipped Foxglove / Lichtblick layout', () => {
     let nodes: StartedNodes;
     let topicTypes: Map<string, string>;
 
-    beforeAll(async () => {
+    setupAll(async () => {
       // Sources that need no device: rtk_serial and can_bridge decode from their raw topics.
       ctx = createLocalContext(
         parseRosArgs(['--ros-args', '--log-level', 'error', '--params-file', join(ROOT, 'config/demo.params.yaml'), '-p', 'rtk_serial:source:=topic', '-p', 'can_bridge:source:=topic', '-p', `can_bridge:config_file:=${join(ROOT, 'config/demo/can_bridge.yaml')}`]),

@@ -61,7 +61,7 @@ describe('a stalled client', () => {
     expect(stalledStats.counters.messagesSent + stalledStats.counters.messagesDropped).toBe(published);
 
     // /diagnostics from the live view's node says so.
-    await waitFor(() => diagnostics.some((d) => d.status.some((s) => s.name === 'foxglove_server: live view' && Number(s.values.find((v) => v.key === 'messages_dropped_slow_clients')?.value) > 0)), 'the drops on /diagnostics', 30_000);
+    await waitFor(() => diagnostics.some((d) => d.status.some((s) => s.name === 'foxglove_server: live view' && Number(s.values.find((v) => v.key === 'messages_dropped_slow_clients')?.value) > 0)), 'the drops on /diagnostics', 240_000);
 
     // Reading again, it gets exactly what was sent to it (in order, no gaps inside what it got) and the app's warning.
     stalled.ws.resume();

@@ -40,7 +40,7 @@ export interface CanVmOptions {
 const HARNESS_FAILURES: Record<number, string> = { 2: 'harness: usage or missing tool', 124: 'VM timed out', 125: 'VM failed' };
 
 export function runInCanVm(argv: string[], opts: CanVmOptions = {}): Promise<CanVmResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, VIL_CANVM_TIMEOUT: String(opts.timeoutSec ?? 90) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, VIL_CANVM_TIMEOUT: String(opts.timeoutSec ?? 300) };
   if (opts.rmem !== undefined) env.VIL_CANVM_RMEM = String(opts.rmem);
   if (opts.mem !== undefined) env.VIL_CANVM_MEM = opts.mem;
   // The guest's programs should log plain JSON, not pretty lines.

@@ -20,7 +20,7 @@ export class PtyPair {
     const started = Date.now();
     while (!(existsSync(this.device) && existsSync(this.feed))) {
       if (this.socat.exitCode !== null) throw new Error(`socat exited with ${this.socat.exitCode}`);
-      if (Date.now() - started > 10_000) throw new Error('socat did not create the pty links within 10 s');
+      if (Date.now() - started > 120_000) throw new Error('socat did not create the pty links within 120 s: hung?');
       await sleep(10);
     }
     this.feedFd = openSync(this.feed, constants.O_RDWR | constants.O_NOCTTY);
@@ -68,7 +68,7 @@ export class PtyPair {
 }
 
 /** Polls until `cond` holds; throws with `what` after `timeoutMs` (a bound, not a timed assertion). */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 240_000): Promise<void> {
   const started = Date.now();
   while (!cond()) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);

@@ -9,7 +9,8 @@
 //   local graph (same topics, same messages), log time = the data's time;
 // - the command line: channel mapping, --config, usage errors, an existing output, a truncated
 //   recording (exit 1, the bag holds the frames before the damage).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { PassThrough } from 'node:stream';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ const dbc = (f: string) => join(FIX, 'dbc', f);
 const decodedCsv = (f: string) => join(FIX, 'decoded', f);
 
 let dir: string;
-beforeAll(() => {
+setupAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'vil-import-test-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

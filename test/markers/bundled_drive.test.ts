@@ -56,7 +56,7 @@ let played: Played;
 async function playDemo(): Promise<void> {
   const cli = join(ROOT, 'dist/nodes/cli/main.js');
   if (!existsSync(cli)) throw new Error('dist/ is built by `npm test` (pretest: npm run build)');
-  const r = spawnSync(process.execPath, [cli, 'demo', '--epochs', String(EPOCHS), '--out', out], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cli, 'demo', '--epochs', String(EPOCHS), '--out', out], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`vil demo failed:\n${r.stdout}\n${r.stderr}`);
   // Each topic in the order of its data stamps (test/helpers/mcap_order.ts: log times can tie or step).
   recorded = inDataOrder(await readMcap(join(out, 'vil-demo.mcap')));
@@ -123,7 +123,7 @@ describe('markers node on the bundled drive (a 12-epoch vil demo played into it)
     const values = played.diagnostics.at(-1)!.status.find((x) => x.name === 'markers: markers')!.values;
     expect(values.find((v) => v.key === 'publish_errors')!.value).toBe('0');
     expect(Number(values.find((v) => v.key === 'marker_arrays')!.value)).toBe(played.steps.reduce((n, s) => n + s.arrays.length, 0) + 1);
-  }, 180_000); // the first test waits for the demo's run (the setup)
+  }, 600_000); // the first test waits for the demo's run (the setup)
 
   it('one box, label (and arrow when moving) per track, marker id = ESR track id in every scan, the tracks the scene scripts', async () => {
     await setup;

@@ -19,7 +19,8 @@
 //     its inputs, not of the moment the timer fires) and the UDP packet count ≈ rate.
 // The same parameters in every mode: config/demo.params.yaml plus the run's values (helpers.ts).
 import { rawOutputQos } from '../../nodes/runtime/qos_profiles.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -86,7 +87,7 @@ async function feedSentences(ctx: LocalContext, paceMs: number): Promise<void> {
   }
 }
 
-beforeAll(async () => {
+setupAll(async () => {
   dir = tempDir();
   const sim = await udpSink();
   const dspace = await udpSink();
@@ -113,7 +114,7 @@ beforeAll(async () => {
   await ctx.shutdown();
   await sleep(100); // the last UDP datagrams on loopback
   one = { mcap: inDataOrder(await readMcap(mcapFile)), got, simPackets: [...sim.packets], dspacePackets: [...dspace.packets], dropped };
-}, 60_000);
+}, 600_000);
 
 afterAll(() => {
   for (const s of [...sinks.sim, ...sinks.dspace]) s.close();

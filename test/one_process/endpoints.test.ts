@@ -11,7 +11,8 @@
 // it), the one-context run is where the wiring itself can be checked: every publisher/subscription
 // pair between two different nodes is listed and compared with the data flow of DESIGN.md, no
 // pair is refused for QoS, and each topic has one type.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLocalContext } from '../../nodes/runtime/local/context.js';
@@ -26,7 +27,7 @@ let dspace: UdpSink;
 let argv: string[];
 let defs: NodeDefinition[];
 
-beforeAll(async () => {
+setupAll(async () => {
   dir = tempDir();
   sims = await udpSink();
   dspace = await udpSink();

@@ -18,7 +18,8 @@
 //   - `run all` publishes exactly the device topics plus the downstream nodes' outputs (which a
 //     node alone on the local graph cannot produce: its process has no upstream).
 // The processes run one after another on the same pty.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,13 +42,19 @@ let drive: DemoDrive;
 let epochs: string[];
 const runs = new Map<string, { code: number | null; mcap: McapMessage[]; stderr: string }>();
 
+/** CPU time the process has used so far, in clock ticks (/proc/<pid>/stat utime + stime). */
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
 /** Bytes the process has read through read(2) so far (all threads; /proc/<pid>/io rchar). */
 function rchar(pid: number): number {
   const m = /^rchar:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
   return Number(m![1]);
 }
 
-async function waitFor(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+async function waitFor(cond: () => boolean, what: string, ms = 240_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -68,7 +75,6 @@ async function runCli(label: string, nodes: string[]): Promise<void> {
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  const spawnedAt = Date.now();
   let code: number | null;
   try {
     const serial = nodes.includes('rtk_serial') || nodes.includes('all');
@@ -86,17 +92,19 @@ async function runCli(label: string, nodes: string[]): Promise<void> {
         await sleep(100);
       }
       await waitFor(() => rchar(child.pid!) - before >= bytes, `${label}: rtk_serial to read ${bytes} bytes`);
-      let last = -1;
+      // Then until it has gone quiet: neither reading nor computing (CPU time unchanged) over 20
+      // consecutive looks, so what it read has been decoded and published.
+      let last = '';
+      let quiet = 0;
       await waitFor(() => {
-        const now = rchar(child.pid!);
-        const still = now === last;
+        const now = `${rchar(child.pid!)} ${cpuTicks(child.pid!)}`;
+        quiet = now === last ? quiet + 1 : 0;
         last = now;
-        return still;
-      }, `${label}: reads to settle`);
-      await sleep(300);
+        return quiet >= 20;
+      }, `${label}: the process to go quiet`);
     }
-    // Long enough for each node's 1 Hz /diagnostics to go out at least once.
-    await sleep(Math.max(0, spawnedAt + 2500 - Date.now()));
+    // /diagnostics: every node reports once right after its start (and at 1 Hz), so it is in the
+    // recording however short the run.
     child.kill('SIGINT');
     code = await exited;
   } catch (e) {
@@ -108,7 +116,7 @@ async function runCli(label: string, nodes: string[]): Promise<void> {
   runs.set(label, { code, mcap: inDataOrder(await readMcap(mcapFile)), stderr }); // topics in data-stamp order (test/helpers/mcap_order.ts)
 }
 
-beforeAll(async () => {
+setupAll(async () => {
   dir = tempDir();
   sims = await udpSink();
   dspace = await udpSink();
@@ -121,7 +129,7 @@ beforeAll(async () => {
   await runCli('all', ['all']);
   await runCli('rtk_serial', ['rtk_serial']);
   await runCli('can_bridge', ['can_bridge']);
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   await pty?.stop();

@@ -60,7 +60,7 @@ export class Proc {
   }
 
   /** SIGINT (Ctrl-C) to the process or its group; then waits for it to end. */
-  async stop(signal: NodeJS.Signals = 'SIGINT', limitMs = 60_000): Promise<{ code: number | null; signal: string | null }> {
+  async stop(signal: NodeJS.Signals = 'SIGINT', limitMs = 240_000): Promise<{ code: number | null; signal: string | null }> {
     if (!this.exit) {
       try {
         if (this.group) process.kill(-this.child.pid!, signal);
@@ -151,7 +151,7 @@ export class RclpyPublisher extends Proc {
 }
 
 /** A ros2cli command (killed if it hangs: ros2 ignores SIGTERM while it spins). */
-export function ros2(env: NodeJS.ProcessEnv, args: string[], limitMs = 60_000): { status: number | null; out: string } {
+export function ros2(env: NodeJS.ProcessEnv, args: string[], limitMs = 240_000): { status: number | null; out: string } {
   const r = spawnSync('ros2', args, { env, encoding: 'utf8', timeout: limitMs, killSignal: 'SIGKILL', maxBuffer: 1 << 26 });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }

@@ -57,7 +57,7 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdin?: stri
   return ep;
 }
 
-async function until(what: string, done: () => boolean, eps: Endpoint[], limitMs = 180_000): Promise<void> {
+async function until(what: string, done: () => boolean, eps: Endpoint[], limitMs = 240_000): Promise<void> {
   const t0 = Date.now();
   while (!done()) {
     for (const e of eps) if (e.failed || e.exited) throw new Error(`${what}: ${e.failed ?? e.exited}`);

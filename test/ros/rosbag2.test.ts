@@ -6,7 +6,8 @@
 //   the ones rosidl generated (vil's message types built here with colcon from msgs/msg);
 // - `ros2 bag play` publishes every message: a listener (rclpy) receives each topic's count.
 // Runs on its own ROS domain, discovery limited to this machine, Cyclone DDS.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,7 @@ function ros(cmd: string, timeoutMs = 300_000): { status: number | null; stdout:
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-beforeAll(async () => {
+setupAll(async () => {
   if (!existsSync(SETUP)) throw new Error(`ROS tier: ${SETUP} not found. These tests need ROS 2 Jazzy installed in /opt/ros/jazzy (README: Building as a ROS 2 package).`);
   work = mkdtempSync(join(tmpdir(), 'vil-ros-'));
   // vil's message types as an interface package (the full package also builds the nodes with npm).

@@ -66,7 +66,7 @@ describe('scripts/can-up.sh', () => {
   });
 
   it('in a VM with a real CAN driver (slcan): configures, leaves a configured bus alone, re-times on request, restores after a refused FD setting, raises rmem from Linux\'s default; vcan, missing and non-CAN interfaces', async () => {
-    const r = await runInCanVm(['bash', join(root, 'test/ros_package/can_up_vm.sh'), CAN_UP], { rmem: LINUX_DEFAULT_RMEM, timeoutSec: 120 });
+    const r = await runInCanVm(['bash', join(root, 'test/ros_package/can_up_vm.sh'), CAN_UP], { rmem: LINUX_DEFAULT_RMEM, timeoutSec: 480 });
     const s = steps(r.stdout);
     expect([...s.keys()], r.stderr).toEqual(['first', 'again', 'rate', 'fd', 'dry', 'notcan']);
 
@@ -179,7 +179,7 @@ describe('config/udev/99-vil.rules', () => {
         `${udevadm()} test --action=add /sys/class/net/vcan0 2>&1`,
         'echo "== type $(cat /sys/class/net/vcan0/type)"',
       ].join('\n');
-      const r = await runInCanVm(['bash', '-c', script], { timeoutSec: 120 });
+      const r = await runInCanVm(['bash', '-c', script], { timeoutSec: 480 });
       const [good, bad] = r.stdout.split('== broken');
       expect(good).toContain('Reading rules file: /etc/udev/rules.d/99-vil.rules');
       expect(good.split('\n').filter((l) => l.startsWith('/etc/udev/rules.d/99-vil.rules:'))).toEqual([]);

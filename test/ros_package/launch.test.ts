@@ -13,7 +13,8 @@
 //    what `ros2 bag play --regex` plays, and nothing they publish is played again;
 //  - config/vil.rviz shows the markers topic the launch resolves; frames hang off base_link;
 //  - deliberately broken copies of the launch files fail these checks.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ const PARAMS = join(root, 'config/vil.params.yaml');
 const PYTHON = '/usr/bin/python3';
 
 let work: string;
-beforeAll(() => {
+setupAll(() => {
   work = mkdtempSync(join(tmpdir(), 'vil-launch-'));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -433,7 +434,7 @@ describe('launch/bringup.launch.py', () => {
 
 describe('launch/replay.launch.py', () => {
   let bag: string;
-  beforeAll(() => {
+  setupAll(() => {
     bag = join(work, 'bag');
     mkdirSync(bag);
   });

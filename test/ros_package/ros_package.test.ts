@@ -3,7 +3,8 @@
 // CMakeLists.txt configured by CMake itself (ament_cmake and rosidl are stubbed, since ROS 2 cannot
 // be installed here: the real colcon build is verified only on a ROS 2 machine), and the node
 // wrapper run as ros2 run would run it.
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { describe, expect, it, afterAll } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,7 +118,7 @@ describe('CMakeLists.txt', () => {
     let build: string;
     let configure: { status: number | null; out: string };
 
-    beforeAll(() => {
+    setupAll(() => {
       work = mkdtempSync(join(tmpdir(), 'vil-cmake-'));
       const stubs = join(work, 'stubs');
       const write = (rel: string, text: string) => {
@@ -179,7 +180,7 @@ describe('CMakeLists.txt', () => {
 describe('lib/vil wrapper (scripts/ros/node_wrapper.sh)', () => {
   let prefix: string;
 
-  beforeAll(() => {
+  setupAll(() => {
     prefix = mkdtempSync(join(tmpdir(), 'vil-prefix-'));
     const share = join(prefix, 'share/vil');
     mkdirSync(join(share, 'dist/nodes/cli'), { recursive: true });

@@ -4,7 +4,8 @@
 // indexes, statistics). The rosbag2 layout (Jazzy's rosbag2_storage_mcap, see
 // nodes/runtime/local/rosbag2_mcap.ts) is checked field by field below; `ros2 bag info/play`
 // are run where a ROS 2 Jazzy is installed (test/ros/rosbag2.test.ts (npm run test:ros)).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-beforeAll(() => {
+setupAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'vil-mcap-'));
 });
 afterAll(() => {
@@ -54,7 +55,7 @@ describe('MCAP recording of the local graph', () => {
   const sent: { topic: string; type: string; msg: unknown }[] = [];
   let recordedBeforeFlush = -1;
 
-  beforeAll(async () => {
+  setupAll(async () => {
     const ctx = createLocalContext(parseRosArgs(['--ros-args', '-r', '__ns:=/vil']), { recordPath: path() });
     const rtk = ctx.createNode('rtk_serial');
     const can = ctx.createNode('can_bridge');
@@ -79,7 +80,7 @@ describe('MCAP recording of the local graph', () => {
     recordedBeforeFlush = ctx.graph.recording()!.messages;
     await ctx.shutdown();
     expect(ctx.graph.recording()!.error).toBeUndefined();
-  }, 60_000);
+  }, 600_000);
 
   it('publish() queues without writing; shutdown flushes everything, zstd-compressed', () => {
     expect(recordedBeforeFlush).toBe(0);

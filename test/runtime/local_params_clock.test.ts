@@ -1,7 +1,8 @@
 // Parameters (nodes/runtime/params.ts, used by both ROS implementations) and the ROS clock of the
 // local graph: params files with rcl's node-name matching, -p overrides, errors that name the
 // file, the key and the fix; use_sim_time from either source; /clock driving now().
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ const file = (name: string, text: string): string => {
   return p;
 };
 
-beforeAll(() => {
+setupAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'vil-params-'));
 });
 

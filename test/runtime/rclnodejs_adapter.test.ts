@@ -4,7 +4,8 @@
 // (rclnodejs_api.ts) replaced by aliases of the real declarations, so every call the adapter makes
 // is checked against the real API, and its constants against the real enums. Two deliberately wrong
 // copies must fail to compile, proving the check is not vacuous (e.g. everything typed `any`).
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { describe, expect, it, afterAll } from 'vitest';
+import { setupAll } from '../helpers/setup.js';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -167,7 +168,7 @@ function tsc(dir: string): { code: number; out: string } {
 }
 
 describe('rclnodejs adapter vs the real rclnodejs 2.2.0 declarations', () => {
-  beforeAll(() => {
+  setupAll(() => {
     work = mkdtempSync(join(tmpdir(), 'vil-rcl-types-'));
   });
   afterAll(() => {

@@ -87,7 +87,7 @@ export async function startStructStream(yamlFile: string): Promise<{
   return {
     port,
     packets,
-    async until(what, pred, limitMs = 120_000) {
+    async until(what, pred, limitMs = 240_000) {
       // The limit only catches a hang; what is waited for is the condition.
       const t0 = Date.now();
       while (!pred(packets)) {
