@@ -12,6 +12,8 @@ export default defineConfig({
     // only slow each other down.
     fileParallelism: false,
     pool: 'forks',
+    // Each test file's temporary files in a directory of its own, removed after the file.
+    setupFiles: ['./test/helpers/tmp_per_file.ts'],
     testTimeout: 600_000,
     hookTimeout: 1_200_000,
     reporters: ['default', './test/helpers/summary_reporter.ts'],
