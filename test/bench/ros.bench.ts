@@ -23,6 +23,7 @@
 //    N publishes; the figure is the median loop by CPU: CPU (user + system of the publishing
 //    process, all its threads, Cyclone's included: process.cpuUsage / time.process_time) and wall
 //    per message. The three run one after the other per type, so load drift hits them alike.
+//    (b) also publishes on a topic nobody subscribes to: the path's own cost before Cyclone sends.
 // 2. can_bridge on rclnodejs (`vil run can_bridge --ros rclnodejs`), source candump, as fast as
 //    possible, reading a FIFO the benchmark fills with the real CANedge recording
 //    css_2F6913DB_1089 (its can2 frames, every one decoded by gnss.dbc) repeated to
@@ -30,7 +31,8 @@
 //    repeat); raw (can_msgs/Frame) and decoded (vil/msg/DecodedSignals) published for every frame,
 //    both subscribed by ros_sink.py. Figure: frames ÷ CPU seconds of the can_bridge process
 //    (/proc/<pid>/stat utime + stime) from the first frame written until the replay finished —
-//    start-up (loading, DBC compile, discovery) excluded, which a FIFO makes exact.
+//    start-up (loading, DBC compile, discovery) excluded, which a FIFO makes exact. Once with no
+//    subscriber (can_bridge's own cost, nothing sent), once with the subscriber (the figure).
 // 3. Latency, both clocks CLOCK_MONOTONIC (Node's process.hrtime.bigint, Python's time.monotonic_ns):
 //    - rtk_serial on rclnodejs reading a socat pty: each epoch of the real u-blox ZED-F9P log is
 //      written up to and including its GST sentence (GST closes a u-blox fix: the decoder holds
@@ -175,21 +177,26 @@ async function publishPart(env: NodeJS.ProcessEnv, dir: string): Promise<string[
       const warmup = Math.max(200, Math.round(count / 10));
       const bytes = compileCodec(messageRegistry(), c.type).encode(sampleMessages(c.type)[0]).length;
       const results = new Map<string, CaseResult>();
+      let alone: CaseResult | undefined;
       console.log(`\n${c.label} (${c.type}, ${bytes} bytes of CDR): ${RUNS} × ${count.toLocaleString('en')} publishes each, load average ${load()}`);
       for (const v of VARIANTS) {
-        const spec = { qos_depth: QOS_DEPTH, runs: RUNS, cases: [{ label: c.label, type: c.type, topic: topic(v.key, c.type), count, warmup }] };
+        const spec = { qos_depth: QOS_DEPTH, runs: RUNS, cases: [{ label: c.label, type: c.type, topic: topic(v.key, c.type), count, warmup, matched: true }] };
         let p: Proc;
         if (v.key === 'c') {
           const msgs = sampleMessages(c.type);
           p = new Proc('ros_publish.py', PYTHON, [py('ros_publish.py')], env, `{"qos_depth":${QOS_DEPTH},"runs":${RUNS},"cases":[{"label":${JSON.stringify(c.label)},"type":"${c.type}","topic":"${topic(v.key, c.type)}","count":${count},"warmup":${warmup},"msgs":[${msgs.map((m) => taggedJson(m)).join(',')}]}]}`);
         } else {
           const specFile = join(dir, `spec-${v.key}.json`);
+          // (b) also publishes on a topic nobody subscribes to: the path's own cost, before Cyclone sends.
+          if (v.key === 'b') spec.cases.push({ ...spec.cases[0], topic: `${topic('b', c.type)}_alone`, matched: false });
           writeFileSync(specFile, JSON.stringify(spec));
           p = new Proc(`publish_child ${v.key}`, process.execPath, [join(root, 'dist/test/bench/ros/publish_child.js'), v.key === 'a' ? 'objects' : 'vil', specFile], env);
         }
         await p.done(`${v.name}, ${c.label}`);
-        const line = p.lines.find((l) => l.startsWith('RESULT '));
-        if (!line) throw new Error(`${v.name}, ${c.label}: no result:\n${p.output}`);
+        const resultLines = p.lines.filter((l) => l.startsWith('RESULT '));
+        if (resultLines.length !== spec.cases.length) throw new Error(`${v.name}, ${c.label}: no result:\n${p.output}`);
+        const line = resultLines[0];
+        if (v.key === 'b') alone = JSON.parse(resultLines[1].slice(7)) as CaseResult;
         const warnings = p.lines.filter((l) => /object conversion instead|WARN|ERROR/.test(l));
         if (warnings.length) console.log(`  ${v.name} said: ${warnings.join(' | ')}`);
         const r = JSON.parse(line.slice(7)) as CaseResult;
@@ -202,12 +209,14 @@ async function publishPart(env: NodeJS.ProcessEnv, dir: string): Promise<string[
           `  ${v.name.padEnd(24)} ${fmtUs(us(m.cpu, count)).padStart(7)} µs CPU ${fmtUs(us(m.wall, count)).padStart(7)} µs wall per message (runs, µs CPU: ${r.runs.map((x) => fmtUs(us(x.cpu, count))).join(', ')}); subscriber received ${(counts[topic(v.key, c.type)] ?? 0).toLocaleString('en')} of ${published.toLocaleString('en')}`,
         );
       }
+      const bAlone = median(alone!.runs);
+      console.log(`  (b) with no subscriber      ${fmtUs(us(bAlone.cpu, count)).padStart(7)} µs CPU ${fmtUs(us(bAlone.wall, count)).padStart(7)} µs wall per message (nothing sent: vil's codec, rclnodejs, rcl, Cyclone's write without a reader)`);
       const cpu = (k: string) => us(median(results.get(k)!.runs).cpu, count);
       const wall = (k: string) => us(median(results.get(k)!.runs).wall, count);
       const ab = cpu('a') / cpu('b');
       const cb = cpu('c') / cpu('b');
       console.log(`  (a) ÷ (b) = ${ab.toFixed(1)}× (target ≥ 15×: ${ab >= 15 ? 'met' : 'MISSED'}); (c) ÷ (b) = ${cb.toFixed(1)}× (target > 1: ${cb > 1 ? 'met' : 'MISSED'})`);
-      rows.push(`| ${c.label} (${bytes} B) | ${fmtUs(cpu('a'))} / ${fmtUs(wall('a'))} | ${fmtUs(cpu('b'))} / ${fmtUs(wall('b'))} | ${fmtUs(cpu('c'))} / ${fmtUs(wall('c'))} | ${ab.toFixed(0)}× | ${cb.toFixed(1)}× |`);
+      rows.push(`| ${c.label} (${bytes} B) | ${fmtUs(cpu('a'))} / ${fmtUs(wall('a'))} | ${fmtUs(cpu('b'))} / ${fmtUs(wall('b'))} | ${fmtUs(cpu('c'))} / ${fmtUs(wall('c'))} | ${ab.toFixed(ab < 100 ? 1 : 0)}× | ${cb.toFixed(1)}× | ${fmtUs(us(bAlone.cpu, count))} |`);
     }
   } finally {
     await sink.stop();
@@ -247,53 +256,71 @@ function ticksPerSecond(): number {
   return n;
 }
 
+interface Replay {
+  frames: number;
+  /** CPU seconds of the can_bridge process during the replay. */
+  cpu: number;
+  wall: number;
+  raw: number;
+  decoded: number;
+  said: string[];
+}
+
+/** One can_bridge process replaying `log` through a FIFO; with `sink`, a subscriber to both topics is matched first. */
+async function replayOnce(env: NodeJS.ProcessEnv, dir: string, log: string, frames: number, config: string, sink: boolean): Promise<Replay> {
+  const fifo = join(dir, `can2-${sink ? 'sink' : 'alone'}.fifo`);
+  if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error(`mkfifo ${fifo} failed`);
+  const reader = sink ? new Proc('ros_sink.py', PYTHON, [py('ros_sink.py')], env) : undefined;
+  reader?.child.stdin!.end(`${JSON.stringify({ qos_depth: QOS_DEPTH, topics: [{ type: 'can_msgs/msg/Frame', topic: '/vil/can/can2/raw' }, { type: 'vil/msg/DecodedSignals', topic: '/vil/can/decoded' }] })}\n`);
+  let counts: Record<string, number> = {};
+  let countsAt = Date.now();
+  if (reader) {
+    reader.onLine = (l) => {
+      if (l.startsWith('COUNTS ')) {
+        counts = JSON.parse(l.slice(7)) as Record<string, number>;
+        countsAt = Date.now();
+      }
+    };
+  }
+  const args = ['--ros-args', '-p', 'source:=candump', '-p', `candump_file:=${fifo}`, '-p', 'candump_realtime:=false', '-p', 'candump_stamps:=log', '-p', `config_file:=${config}`];
+  const bridge = new Proc('can_bridge', process.execPath, [cli, 'run', 'can_bridge', '--ros', 'rclnodejs', ...args], { ...env, VIL_LOG_LEVEL: 'info' });
+  const hz = ticksPerSecond();
+  try {
+    await bridge.line('can_bridge to start', /can_bridge started/);
+    if (reader) await reader.line('the subscriber to match can_bridge\'s raw and decoded publishers', /^MATCHED$/);
+    await sleep(500);
+    const cpu0 = processCpuSeconds(bridge.pid, hz);
+    const t0 = performance.now();
+    await pipeline(createReadStream(log), createWriteStream(fifo));
+    await bridge.line('the candump replay to finish', /candump replay finished/, 1_800_000);
+    const cpu = processCpuSeconds(bridge.pid, hz) - cpu0;
+    const wall = (performance.now() - t0) / 1000;
+    if (reader) while (Date.now() - countsAt < 1500) await sleep(100);
+    return { frames, cpu, wall, raw: counts['/vil/can/can2/raw'] ?? 0, decoded: counts['/vil/can/decoded'] ?? 0, said: bridge.lines.filter((l) => /\bERROR\b|object conversion/.test(l)) };
+  } finally {
+    await bridge.stop();
+    await reader?.stop();
+  }
+}
+
 async function canBridgePart(env: NodeJS.ProcessEnv, dir: string): Promise<string> {
   const frames = repeatedCandump(CAN_FRAMES);
   const log = join(dir, 'can2.candump');
   writeFileSync(log, `${frames.join('\n')}\n`);
   const config = join(dir, 'can_bridge_gnss.yaml');
   writeFileSync(config, `buses:\n  can2: {dbc: ${join(root, 'test/fixtures/buslogs/dbc/gnss.dbc')}}\ndecoded:\n  - {bus: can2, messages: all, topic: vil/can/decoded}\n`);
-  const fifo = join(dir, 'can2.fifo');
-  if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error(`mkfifo ${fifo} failed`);
-  const sink = new Proc('ros_sink.py', PYTHON, [py('ros_sink.py')], env);
-  sink.child.stdin!.end(`${JSON.stringify({ qos_depth: QOS_DEPTH, topics: [{ type: 'can_msgs/msg/Frame', topic: '/vil/can/can2/raw' }, { type: 'vil/msg/DecodedSignals', topic: '/vil/can/decoded' }] })}\n`);
-  let counts: Record<string, number> = {};
-  let countsAt = Date.now();
-  sink.onLine = (l) => {
-    if (l.startsWith('COUNTS ')) {
-      counts = JSON.parse(l.slice(7)) as Record<string, number>;
-      countsAt = Date.now();
-    }
-  };
-  const args = ['run', 'can_bridge', '--ros', 'rclnodejs', '--ros-args', '-p', 'source:=candump', '-p', `candump_file:=${fifo}`, '-p', 'candump_realtime:=false', '-p', `config_file:=${config}`, '-p', 'candump_stamps:=log'];
-  const bridge = new Proc('can_bridge', process.execPath, [cli, ...args], { ...env, VIL_LOG_LEVEL: 'info' });
-  const hz = ticksPerSecond();
-  try {
-    await bridge.line('can_bridge to start', /can_bridge started/);
-    await sink.line('the subscriber to match can_bridge\'s raw and decoded publishers', /^MATCHED$/);
-    console.log(`\ncan_bridge on rclnodejs, candump replay as fast as possible: ${frames.length.toLocaleString('en')} frames (css_2F6913DB_1089 can2, gnss.dbc, ${bytesOf(log)}), load average ${load()}`);
-    console.log(`  vil run can_bridge --ros rclnodejs --ros-args ${args.slice(5).join(' ')}`);
-    const cpu0 = processCpuSeconds(bridge.pid, hz);
-    const t0 = performance.now();
-    await pipeline(createReadStream(log), createWriteStream(fifo));
-    await bridge.line('the candump replay to finish', /candump replay finished/, 1_800_000);
-    const cpu1 = processCpuSeconds(bridge.pid, hz);
-    const wall = (performance.now() - t0) / 1000;
-    while (Date.now() - countsAt < 1500) await sleep(100);
-    const cpu = cpu1 - cpu0;
-    const perCore = frames.length / cpu;
-    const raw = counts['/vil/can/can2/raw'] ?? 0;
-    const decoded = counts['/vil/can/decoded'] ?? 0;
-    console.log(`  can_bridge CPU ${cpu.toFixed(2)} s (utime + stime, ${hz} ticks/s) for ${frames.length.toLocaleString('en')} frames: ${Math.round(perCore).toLocaleString('en')} frames/s per core, ${((cpu / frames.length) * 1e6).toFixed(1)} µs CPU per frame (raw + decoded published)`);
-    console.log(`  wall ${wall.toFixed(2)} s: ${Math.round(frames.length / wall).toLocaleString('en')} frames/s; the subscriber (Python, another process) took ${raw.toLocaleString('en')} raw and ${decoded.toLocaleString('en')} decoded messages (keep last ${QOS_DEPTH}: a slower reader loses the oldest)`);
-    console.log(`  target ≥ 100,000 frames/s per core: ${perCore >= 100_000 ? 'met' : 'MISSED'}; 4 buses × 8,000 frames/s would use ${((32_000 / perCore) * 100).toFixed(0)} % of one core here`);
-    const errors = bridge.lines.filter((l) => /\b(ERROR|WARN)\b|object conversion/.test(l));
-    if (errors.length) console.log(`  can_bridge said: ${errors.slice(0, 5).join(' | ')}`);
-    return `${Math.round(perCore).toLocaleString('en')} frames/s per core (${((cpu / frames.length) * 1e6).toFixed(1)} µs CPU per frame; ${Math.round(frames.length / wall).toLocaleString('en')} frames/s wall)`;
-  } finally {
-    await bridge.stop();
-    await sink.stop();
-  }
+  console.log(`\ncan_bridge on rclnodejs, candump replay (a FIFO) as fast as possible: ${frames.length.toLocaleString('en')} frames (css_2F6913DB_1089 can2, every frame decoded by gnss.dbc, ${bytesOf(log)}), load average ${load()}`);
+  console.log(`  vil run can_bridge --ros rclnodejs --ros-args -p source:=candump -p candump_file:=<fifo> -p candump_realtime:=false -p candump_stamps:=log -p config_file:=<decoded: [{bus: can2, messages: all}]>`);
+  const perFrame = (r: Replay) => `${((r.cpu / r.frames) * 1e6).toFixed(1)} µs CPU per frame`;
+  const alone = await replayOnce(env, dir, log, frames.length, config, false);
+  console.log(`  no subscriber (nothing sent: can_bridge's own cost): ${Math.round(alone.frames / alone.cpu).toLocaleString('en')} frames/s per core, ${perFrame(alone)}; wall ${Math.round(alone.frames / alone.wall).toLocaleString('en')} frames/s; load average ${load()}`);
+  const r = await replayOnce(env, dir, log, frames.length, config, true);
+  const perCore = r.frames / r.cpu;
+  console.log(`  raw and decoded subscribed by another process: can_bridge CPU ${r.cpu.toFixed(2)} s (/proc utime + stime) → ${Math.round(perCore).toLocaleString('en')} frames/s per core, ${perFrame(r)}; wall ${r.wall.toFixed(2)} s, ${Math.round(r.frames / r.wall).toLocaleString('en')} frames/s; load average ${load()}`);
+  console.log(`  the subscriber (Python, raw takes) got ${r.raw.toLocaleString('en')} raw and ${r.decoded.toLocaleString('en')} decoded messages of ${r.frames.toLocaleString('en')} each (keep last ${QOS_DEPTH}: a reader slower than the stream loses the oldest; Cyclone sent them all)`);
+  console.log(`  target ≥ 100,000 frames/s per core: ${perCore >= 100_000 ? 'met' : 'MISSED'}; 4 buses × 8,000 frames/s would take ${((32_000 / perCore) * 100).toFixed(0)} % of one core here`);
+  for (const x of [alone, r]) if (x.said.length) console.log(`  can_bridge said: ${x.said.slice(0, 5).join(' | ')}`);
+  return `${Math.round(perCore).toLocaleString('en')} frames/s per core with a subscriber (${perFrame(r)}; ${Math.round(r.frames / r.wall).toLocaleString('en')} frames/s wall); without one ${Math.round(alone.frames / alone.cpu).toLocaleString('en')} (${perFrame(alone)})`;
 }
 
 function bytesOf(file: string): string {
@@ -472,9 +499,10 @@ export async function run(): Promise<void> {
     if (PARTS.includes('publish')) {
       const rows = await publishPart(env, dir);
       console.log('\nPublish CPU / wall µs per message (median of 3 runs; a matched raw subscriber in another process):');
-      console.log('| message | (a) rclnodejs objects | (b) vil codec + Buffer | (c) rclpy | (a) ÷ (b) CPU | (c) ÷ (b) CPU |');
-      console.log('|---|---|---|---|---|---|');
+      console.log('| message | (a) rclnodejs objects | (b) vil codec + Buffer | (c) rclpy | (a) ÷ (b) CPU | (c) ÷ (b) CPU | (b) CPU, no subscriber |');
+      console.log('|---|---|---|---|---|---|---|');
       for (const r of rows) console.log(r);
+      console.log('(b) minus (b) with no subscriber is what Cyclone spends sending one message to a reader in another process (one UDP datagram on loopback: the kernel delivers it and wakes the reader within the sending call); (a) and (c) spend it as well, so for small messages it bounds (a) ÷ (b).');
     }
     if (PARTS.includes('can_bridge')) summaryRows.push(`can_bridge on rclnodejs: ${await canBridgePart(env, dir)}, load average ${load()}`);
     if (PARTS.includes('latency')) {

@@ -5,9 +5,9 @@
 //   node publish_child.js vil <spec.json>      (b) vil's RosNode publisher on rclnodejs
 //                                                  (nodes/runtime/rclnodejs.ts: vil's CDR codec encodes
 //                                                  into its reusable buffer, publisher.publish(Buffer))
-// spec: {qos_depth, runs, cases: [{label, type, topic, count, warmup}]}; the messages are built
+// spec: {qos_depth, runs, cases: [{label, type, topic, count, warmup, matched?}]}; the messages are built
 // here by sample_messages.ts, the same ones ros.bench.ts hands rclpy (c) as JSON.
-// Per case: wait until the subscriber (another process) has matched, `warmup` publishes untimed,
+// Per case: wait until the subscriber (another process) has matched (unless matched: false), `warmup` publishes untimed,
 // then `runs` timed loops of `count` publishes; process.cpuUsage (user + system of the whole
 // process, every thread: Cyclone's threads included) and wall time per loop.
 // stdout: "RESULT <json>" per case, as ros_publish.py prints.
@@ -24,6 +24,8 @@ interface Case {
   topic: string;
   count: number;
   warmup: number;
+  /** false: publish on a topic nobody subscribes to (what the path costs before the middleware sends). */
+  matched?: boolean;
 }
 
 interface Spec {
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
       const pub = graph.createPublisher(c.type, c.topic, { qos: toRclQos(rcl, qos) });
       publish = (m) => pub.publish(m as object);
     }
-    await waitMatched(graph, c.topic);
+    if (c.matched !== false) await waitMatched(graph, c.topic);
     for (let i = 0; i < c.warmup; i++) publish(msgs[i % k]);
     await sleep(500);
     const runs: { cpu: number; wall: number }[] = [];
