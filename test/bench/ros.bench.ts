@@ -359,8 +359,11 @@ function ubloxEpochs(): { head: string; tail: string; latitude: number }[] {
   });
 }
 
-/** System time (CLOCK_REALTIME, what ROS stamps use) in ns, µs-precise. */
-const systemNs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+/** CLOCK_REALTIME − CLOCK_MONOTONIC in ns, from the listener's "MATCHED <monotonic> <time>" line (read one right after the other). */
+function clockOffset(matched: string): bigint {
+  const [, mono, now] = matched.split(' ');
+  return BigInt(now) - BigInt(mono);
+}
 
 async function rtkLatency(env: NodeJS.ProcessEnv, dir: string): Promise<Latency & { mismatched: number; intake: number[]; transport: number[] }> {
   const pty = new PtyPair(join(dir, 'tty'), join(dir, 'feed'));
@@ -376,7 +379,7 @@ async function rtkLatency(env: NodeJS.ProcessEnv, dir: string): Promise<Latency 
   const out = { samples: [] as number[], lost: 0, mismatched: 0, intake: [] as number[], transport: [] as number[] };
   try {
     await node.line('rtk_serial to open the pty', /receiver port open/);
-    await listen.line('the rclpy subscriber to match /vil/rtk/fix', /^MATCHED$/);
+    await listen.line('the rclpy subscriber to match /vil/rtk/fix', /^MATCHED /);
     await sleep(500);
     const epochs = ubloxEpochs();
     // Two epochs untimed: the decoder learns that this stream sends GST (the first epoch waits for it anyway).
@@ -391,14 +394,14 @@ async function rtkLatency(env: NodeJS.ProcessEnv, dir: string): Promise<Latency 
       const have = received.length;
       pty.write(e.head);
       const t0 = process.hrtime.bigint();
-      const t0System = systemNs();
       const limit = Date.now() + 5000;
       while (received.length === have && Date.now() < limit) await new Promise<void>((r) => setImmediate(r));
       if (received.length === have) out.lost++;
       else {
         const r = received[have];
         out.samples.push(Number(r.mono - t0) / 1e6);
-        out.intake.push(Number(r.stamp - t0System) / 1e6);
+        // The stamp (system clock) on the monotonic clock, by the offset the listener saw at that moment.
+        out.intake.push(Number(r.stamp + (r.mono - r.now) - t0) / 1e6);
         out.transport.push(Number(r.now - r.stamp) / 1e6);
         if (Math.abs(r.latitude - e.latitude) > 1e-6) out.mismatched++;
       }
@@ -438,13 +441,13 @@ async function canLatency(env: NodeJS.ProcessEnv, dir: string): Promise<Latency 
   let fd: number | undefined;
   try {
     await node.line('can_bridge to start', /can_bridge started/);
-    await listen.line('the rclpy subscriber to match /vil/can/vehicle_state', /^MATCHED$/);
+    const offset = clockOffset(await listen.line('the rclpy subscriber to match /vil/can/vehicle_state', /^MATCHED /));
     fd = openSync(fifo, constants.O_WRONLY);
     const line = (k: number): string => {
       values[speedIndex] = k * 0.01;
       speed.encodeInto(values, payload);
-      // The frame is stamped with the moment it is written (µs, as candump writes).
-      const t = systemNs() / 1000n;
+      // The frame is stamped with the moment it is written, on the system clock (µs, as candump writes).
+      const t = (process.hrtime.bigint() + offset) / 1000n;
       return `(${t / 1_000_000n}.${(t % 1_000_000n).toString().padStart(6, '0')}) can0 ${speed.id.toString(16).toUpperCase().padStart(3, '0')}#${Buffer.from(payload).toString('hex').toUpperCase()}\n`;
     };
     writeSync(fd, line(0));

@@ -5,7 +5,8 @@ would create) that prints, for every message, the CLOCK_MONOTONIC time its callb
 time (time.time_ns(), the clock ROS stamps use), with a few fields of the message.
 
 argv: <topic> <navsatfix|vehicle_state>
-stdout: "MATCHED" once a publisher is matched, then per message:
+stdout: "MATCHED <monotonic ns> <time ns>" once a publisher is matched (the two clocks read
+together: the offset between them), then per message:
   navsatfix:     "MSG <monotonic ns> <time ns> <stamp ns> <latitude>"
   vehicle_state: "MSG <monotonic ns> <time ns> <stamp ns> <speed> <speed_age>"
 """
@@ -46,7 +47,7 @@ def main():
             rclpy.spin_once(node, timeout_sec=0.05)
             if not matched and sub.get_publisher_count() > 0:
                 matched = True
-                print("MATCHED", flush=True)
+                print(f"MATCHED {time.monotonic_ns()} {time.time_ns()}", flush=True)
     except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
         pass
 
