@@ -1,6 +1,7 @@
 // The hot path on the real middleware (issue 12): ROS 2 Jazzy, rmw_cyclonedds_cpp, rclnodejs 2.2.0.
-// Needs a ROS 2 Jazzy (the sourced one, else /opt/ros/jazzy), rclnodejs built against it (`npm ci`
-// with ROS sourced), rclpy, colcon and socat; says exactly what is missing and fails otherwise.
+// Needs a ROS 2 Jazzy (the one sourced, else the setup.bash VIL_BENCH_ROS_SETUP names, default
+// /opt/ros/jazzy/setup.bash), rclnodejs built against it (`npm ci` with ROS sourced), rclpy, colcon
+// and socat; says exactly what is missing and fails otherwise.
 // Every ROS participant runs in its own process, with ROS_DOMAIN_ID VIL_BENCH_ROS_DOMAIN_ID
 // (default 57) and ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST, so a live system on this machine is
 // neither seen nor disturbed. vil's own interfaces (vil/msg/*) are built with rosidl in a temporary
@@ -69,7 +70,7 @@ const SCALE = Number(process.env.VIL_BENCH_ROS_SCALE ?? 1);
 const CAN_FRAMES = Number(process.env.VIL_BENCH_ROS_CAN_FRAMES ?? 500_000);
 const SAMPLES = Number(process.env.VIL_BENCH_ROS_SAMPLES ?? 1000);
 const DOMAIN = process.env.VIL_BENCH_ROS_DOMAIN_ID ?? '57';
-const ROS_SETUP = '/opt/ros/jazzy/setup.bash';
+const ROS_SETUP = process.env.VIL_BENCH_ROS_SETUP ?? '/opt/ros/jazzy/setup.bash';
 const PYTHON = '/usr/bin/python3';
 const QOS_DEPTH = 1000;
 const RUNS = 3;
