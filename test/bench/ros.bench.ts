@@ -505,6 +505,7 @@ export async function run(): Promise<void> {
       rmSync(generated, { recursive: true, force: true });
     } catch (e) {
       console.error(`\nthe ROS benchmark cannot run here: ${(e as Error).message}`);
+      rmSync(dir, { recursive: true, force: true }); // process.exit skips the finally below
       process.exit(1);
     }
     console.log(`ROS_DISTRO ${env.ROS_DISTRO}, ${env.RMW_IMPLEMENTATION ?? 'default rmw'}, ROS_DOMAIN_ID ${DOMAIN}, discovery LOCALHOST; ${process.version}`);
