@@ -87,6 +87,93 @@ function parseData(s: string, from: number, to: number, max: number): Uint8Array
  * wrong) for anything else that is not a frame.
  */
 export function parseCandumpLine(line: string): CandumpFrame | null {
+  return parseClassicLine(line) ?? parseCandumpLineGeneral(line);
+}
+
+/** The last interface name read: lines of one bus reuse its string (no new string to hash per line). */
+let lastIface = '';
+
+/**
+ * The form candump -L writes for nearly every frame, read without a regular expression or
+ * intermediate strings: "(<1..10 digits>.<1..9 digits>) <iface> <3 or 8 hex digits>#<0..16 hex
+ * digits>", single spaces, nothing after. undefined for anything else (other frame kinds, other
+ * spacing, errors), which parseCandumpLineGeneral then reads; for what it accepts it gives what
+ * parseCandumpLineGeneral gives (test/dbc/candump.test.ts compares them).
+ */
+export function parseClassicLine(line: string): CandumpFrame | undefined {
+  const n = line.length;
+  if (n < 9 || line.charCodeAt(0) !== 40) return undefined; // '('
+  let i = 1;
+  let sec = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    sec = sec * 10 + (c - 48);
+    i++;
+  }
+  if (i === 1 || i > 11 || sec > CANDUMP_MAX_SEC || line.charCodeAt(i) !== 46) return undefined; // '.'
+  const fracStart = ++i;
+  let nanosec = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    nanosec = nanosec * 10 + (c - 48);
+    i++;
+  }
+  const fracDigits = i - fracStart;
+  if (fracDigits < 1 || fracDigits > 9 || line.charCodeAt(i) !== 41 || line.charCodeAt(i + 1) !== 32) return undefined; // ') '
+  for (let k = fracDigits; k < 9; k++) nanosec *= 10;
+  const ifaceStart = i + 2;
+  i = ifaceStart;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === 32) break;
+    if (c < 33 || c > 126) return undefined;
+    i++;
+  }
+  const ifaceLen = i - ifaceStart;
+  if (ifaceLen === 0 || i === n) return undefined;
+  const iface = ifaceLen === lastIface.length && line.startsWith(lastIface, ifaceStart) ? lastIface : (lastIface = line.slice(ifaceStart, i));
+  const idStart = i + 1;
+  let rawId = 0;
+  i = idStart;
+  while (i < n) {
+    const v = hexNibble(line.charCodeAt(i));
+    if (v < 0) break;
+    rawId = rawId * 16 + v;
+    i++;
+  }
+  const idLen = i - idStart;
+  if ((idLen !== 3 && idLen !== 8) || line.charCodeAt(i) !== 35) return undefined; // '#'
+  const error = idLen === 8 && (rawId & CAN_ERR_FLAG) !== 0;
+  if (idLen === 8 && !error && rawId > CAN_ERR_MASK) return undefined;
+  const dataStart = i + 1;
+  const digits = n - dataStart;
+  if (digits > 16 || (digits & 1) !== 0) return undefined;
+  const data = new Uint8Array(digits >> 1);
+  for (let k = 0, p = dataStart; p < n; k++, p += 2) {
+    const hi = hexNibble(line.charCodeAt(p));
+    const lo = hexNibble(line.charCodeAt(p + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    data[k] = (hi << 4) | lo;
+  }
+  return {
+    time: { sec, nanosec },
+    iface,
+    id: error ? rawId & CAN_ERR_MASK : rawId,
+    extended: idLen === 8 && !error,
+    error,
+    fd: false,
+    brs: false,
+    esi: false,
+    rtr: false,
+    data,
+    dlc: data.length,
+  };
+}
+
+/** parseCandumpLine for every form the format allows (and every error): the specification. */
+export function parseCandumpLineGeneral(line: string): CandumpFrame | null {
   const text = line.trim();
   if (text === '') return null;
   const m = /^\((\d+)(?:\.(\d{1,9}))?\)\s+(\S+)\s+(\S+)(?:\s+([RT]))?$/.exec(text);

@@ -169,9 +169,14 @@ class Codec implements CdrCodec {
     return out;
   }
 
+  /** The last view encodeShared returned: a type whose messages keep one size (a CAN frame) reuses it. */
+  private shared: Buffer | undefined;
+
   encodeShared(message: unknown): Buffer {
     const end = this.write(message);
-    return this.scratch.buf.subarray(0, end);
+    const last = this.shared;
+    if (last !== undefined && last.length === end && last.buffer === this.scratch.buf.buffer) return last;
+    return (this.shared = this.scratch.buf.subarray(0, end));
   }
 
   decode<T>(bytes: Uint8Array): T {

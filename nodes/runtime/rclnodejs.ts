@@ -511,6 +511,10 @@ class RclnodejsNode implements RosNode {
       throw entityError('publisher', type, topic, e);
     }
     const resolved = pub.topic;
+    // rclnodejs 2.2.0's publish() ends with debug(`... ${this.topic} ...`): the template is built on
+    // every publish, debug on or off, and `topic` is a getter that asks rcl for the name and makes
+    // a new string (lib/publisher.js). The name never changes; as an own property it is a plain read.
+    Object.defineProperty(pub, 'topic', { value: resolved });
     if (!codec) return { topic: resolved, type, publish: (message: T) => pub.publish(message as object) };
     return {
       topic: resolved,

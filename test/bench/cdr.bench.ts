@@ -14,68 +14,11 @@ import { compileCodec, type CdrCodec } from '../../nodes/cdr/codec.js';
 import { compileValidator } from '../../nodes/cdr/validate.js';
 import { plan } from '../../nodes/cdr/schema.js';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
-import { MarkerArrayBuilder } from '../../nodes/markers/marker_array.js';
-import { ObjectListMarkers } from '../../nodes/markers/object_markers.js';
-import type { ObjectListMsg } from '../../nodes/runtime/msg_types.js';
 import { foxgloveCodec } from '../cdr/helpers.js';
+import { SAMPLE_CASES, sampleMessages } from './sample_messages.js';
 
 const SECONDS = Number(process.env.VIL_BENCH_SECONDS ?? 1);
 const registry = messageRegistry();
-const stamp = { sec: 1555029596, nanosec: 250_000_000 };
-
-function frame(i: number) {
-  return { header: { stamp: { sec: stamp.sec, nanosec: i * 1000 }, frame_id: 'can0' }, id: 0x0aa + (i & 7), is_rtr: false, is_extended: false, is_error: false, dlc: 8, data: Uint8Array.of(0x1a, 0x6f, 0x1a, 0x5d, 0x1a, 0x69, 0x1a, i & 255) };
-}
-
-// gpsd 3.20's TPV for $GNGGA,003956.00,4552.65403,S,17030.00668,E,1,12,0.64,14.2,M,1.8,M,,*56
-function fix(i: number) {
-  return {
-    header: { stamp: { sec: stamp.sec, nanosec: i * 1000 }, frame_id: 'gnss' },
-    status: { status: 0, service: 1 },
-    latitude: -45.877567167,
-    longitude: 170.500111333,
-    altitude: 16.0,
-    position_covariance: [147.8656, 0, 0, 0, 147.8656, 0, 0, 0, 364.4281],
-    position_covariance_type: 1,
-  };
-}
-
-/** A full ESR scan as can_bridge assembles it: 64 tracks (as in markers.bench.ts). */
-function scan(n: number): ObjectListMsg {
-  const objects = [];
-  for (let i = 1; i <= 64; i++) {
-    const range = Math.round((5 + ((i * 37 + n) % 1900) / 10) * 10) / 10;
-    const angle = (Math.round(((i * 13) % 900) - 450) / 10) * (Math.PI / 180);
-    const rr = Math.round(((i * 7) % 4000) - 2000) / 100;
-    objects.push({
-      id: i,
-      classification: 0,
-      class_label: '',
-      position: { x: range * Math.cos(angle), y: range * Math.sin(angle), z: 0 },
-      velocity: { x: rr * Math.cos(angle), y: rr * Math.sin(angle), z: 0 },
-      acceleration: { x: 0, y: 0, z: 0 },
-      size: { x: 0, y: ((i % 15) + 1) * 0.5, z: 0 },
-      yaw: Number.NaN,
-      existence_probability: Number.NaN,
-      status: 3,
-      status_label: '',
-    });
-  }
-  return { header: { stamp, frame_id: 'radar_esr' }, source: 'esr', cycle_counter: n, frames_in_cycle: 65, objects };
-}
-
-/** The markers node's output for a scan, cut to its first 64 markers (boxes, labels and arrows). */
-function markers(n: number): unknown {
-  const builder = new MarkerArrayBuilder();
-  const m = new ObjectListMarkers({ group: 'esr', lifetimeS: 1, defaultFrame: 'base_link', textHeight: 0.6, arrowSeconds: 1, minArrowSpeed: 0.2, alpha: 0.8, coastedAlpha: 0.3, coastedStatus: new Set([4, 6, 7]), hiddenStatus: new Set() });
-  builder.begin();
-  m.apply(scan(n), stamp, builder);
-  // A deep copy: the builder reuses its objects for the next scan.
-  const array = structuredClone(builder.finish()) as { markers: unknown[] };
-  array.markers = array.markers.slice(0, 64);
-  return array;
-}
-
 interface Figure {
   wall: number;
   cpu: number;
@@ -102,12 +45,7 @@ function fmt(f: Figure): string {
 }
 
 export async function run(): Promise<void> {
-  const cases: [string, string, unknown[]][] = [
-    ['can_msgs/Frame', 'can_msgs/msg/Frame', Array.from({ length: 64 }, (_, i) => frame(i))],
-    ['NavSatFix', 'sensor_msgs/msg/NavSatFix', Array.from({ length: 64 }, (_, i) => fix(i))],
-    ['ObjectList, 64 objects', 'vil/msg/ObjectList', Array.from({ length: 8 }, (_, i) => scan(i))],
-    ['MarkerArray, 64 markers', 'visualization_msgs/msg/MarkerArray', Array.from({ length: 8 }, (_, i) => markers(i))],
-  ];
+  const cases = SAMPLE_CASES.map((c): [string, string, unknown[]] => [c.label, c.type, sampleMessages(c.type)]);
   const rows: string[] = [];
   for (const [label, type, msgs] of cases) {
     const codec: CdrCodec = compileCodec(registry, type);

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CandumpParseError, formatCandumpLine, parseCandumpLine, type CandumpFrame } from '../../nodes/buslog/candump.js';
+import { CandumpParseError, formatCandumpLine, parseCandumpLine, parseCandumpLineGeneral, parseClassicLine, type CandumpFrame } from '../../nodes/buslog/candump.js';
 import { rng } from './helpers.js';
 
 const frame = (over: Partial<CandumpFrame>): CandumpFrame => ({
@@ -67,6 +67,51 @@ describe('parseCandumpLine', () => {
       expect(() => parseCandumpLine(line)).toThrow(re);
     });
   }
+});
+
+describe('parseClassicLine (the fast path) reads what parseCandumpLineGeneral reads', () => {
+  /** What the general parser makes of a line: the frame, or the error's message. */
+  const general = (line: string): CandumpFrame | null | string => {
+    try {
+      return parseCandumpLineGeneral(line);
+    } catch (e) {
+      return `error: ${(e as Error).message}`;
+    }
+  };
+
+  it('for written lines and for lines with one character changed, inserted or removed', () => {
+    const r = rng(7);
+    const chars = '0123456789abcdefABCDEFRr#_.() \t\u00a0xG-';
+    const lines: string[] = [];
+    for (const f of randomFrames(3000, 11)) {
+      const line = formatCandumpLine(f);
+      lines.push(line);
+      for (let k = 0; k < 4; k++) {
+        const at = Math.floor(r() * (line.length + 1));
+        const c = chars[Math.floor(r() * chars.length)];
+        const op = Math.floor(r() * 3);
+        lines.push(op === 0 ? line.slice(0, at) + c + line.slice(at + 1) : op === 1 ? line.slice(0, at) + c + line.slice(at) : line.slice(0, at) + line.slice(at + 1));
+      }
+    }
+    lines.push('(0000000001.5) can0 123#11', '(99999999999.5) can0 123#11', '(2147483648.0) can0 123#11', '(2147483647.999999999) can0 123#', '(1.1234567891) can0 123#11', '(1) can0 123#11');
+    let fast = 0;
+    for (const line of lines) {
+      const f = parseClassicLine(line);
+      if (f === undefined) continue;
+      fast++;
+      expect(f, line).toStrictEqual(general(line));
+    }
+    // Most written classic frames take the fast path; the mutations mostly do not.
+    expect(fast).toBeGreaterThan(1000);
+    expect(fast).toBeLessThan(lines.length);
+  });
+
+  it('a second interface name is its own string (the reused last name never leaks to another bus)', () => {
+    expect(parseClassicLine('(1.000001) can0 123#11')?.iface).toBe('can0');
+    expect(parseClassicLine('(1.000002) can1 123#11')?.iface).toBe('can1');
+    expect(parseClassicLine('(1.000003) can0 123#11')?.iface).toBe('can0');
+    expect(parseClassicLine('(1.000004) can00 123#11')?.iface).toBe('can00');
+  });
 });
 
 function randomFrames(n: number, seed: number): CandumpFrame[] {

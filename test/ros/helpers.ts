@@ -3,11 +3,13 @@
 // rclnodejs know vil/msg/* without installing the whole package.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROS_SETUP = '/opt/ros/jazzy/setup.bash';
-export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const here = dirname(fileURLToPath(import.meta.url));
+/** The project directory, from test/ros or from its compiled copy dist/test/ros (the benchmarks use these helpers too). */
+export const root = join(here, basename(join(here, '../..')) === 'dist' ? '../../..' : '../..');
 
 /**
  * The environment of a shell that sourced ROS 2 Jazzy (and `workspaceSetup`, when given). Debian's
