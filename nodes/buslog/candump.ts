@@ -145,6 +145,7 @@ export function parseClassicLine(line: string): CandumpFrame | undefined {
   }
   const idLen = i - idStart;
   if ((idLen !== 3 && idLen !== 8) || line.charCodeAt(i) !== 35) return undefined; // '#'
+  if (idLen === 3 && rawId > 0x7ff) return undefined; // a standard id has 11 bits: the general parser says why
   const error = idLen === 8 && (rawId & CAN_ERR_FLAG) !== 0;
   if (idLen === 8 && !error && rawId > CAN_ERR_MASK) return undefined;
   const dataStart = i + 1;
