@@ -41,6 +41,9 @@
  *    with one log line saying so. The installed definition is read from rclnodejs's generated code
  *    (MessageIntrospector.schema).
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CreateNodeOptions, Publisher, Qos, QosProfileName, RosContext, RosNode, Subscription, Time, Timer } from './ros.js';
 import {
@@ -215,10 +218,33 @@ export function installedSchema(rcl: Pick<RclnodejsModule, 'MessageIntrospector'
 // ---- Loading ----
 
 /** Loads rclnodejs, or throws one clear line saying why it cannot be used here and the fix. */
+/**
+ * rclnodejs 2.2.0, when its native module fails to load (rcl's libraries not found), runs
+ * `npm run rebuild` in its own folder, which deletes its build and its generated messages — in an
+ * installed share/vil/node_modules on a vehicle. So vil looks for librcl.so first, where the
+ * dynamic loader would: the directories of LD_LIBRARY_PATH (what sourcing ROS sets), then the
+ * ld.so cache (a system that registers ROS's lib directory with ldconfig).
+ */
+export function rclLibraryFound(env: NodeJS.ProcessEnv): boolean {
+  for (const dir of (env.LD_LIBRARY_PATH ?? '').split(':')) if (dir && existsSync(join(dir, 'librcl.so'))) return true;
+  for (const ldconfig of ['/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+    if (!existsSync(ldconfig)) continue;
+    const r = spawnSync(ldconfig, ['-p'], { encoding: 'utf8' });
+    if (r.status === 0) return /\blibrcl\.so\b/.test(r.stdout);
+  }
+  return false;
+}
+
 /** `specifier` is for tests (a package that is surely absent); the product loads 'rclnodejs'. */
 export async function loadRclnodejs(env: NodeJS.ProcessEnv = process.env, specifier = 'rclnodejs'): Promise<RclnodejsModule> {
   if (!env.AMENT_PREFIX_PATH) {
     throw new Error('ROS 2 is not sourced (AMENT_PREFIX_PATH is not set). Fix: source /opt/ros/jazzy/setup.bash (and your workspace install/setup.bash)');
+  }
+  if (!rclLibraryFound(env)) {
+    throw new Error(
+      'ROS 2 looks sourced (AMENT_PREFIX_PATH is set) but its libraries are not on the library path (no librcl.so in LD_LIBRARY_PATH or ld.so.cache); ' +
+        'rclnodejs would fail to load and then try to rebuild itself in its installed folder. Fix: source /opt/ros/jazzy/setup.bash (and your workspace install/setup.bash) in this shell',
+    );
   }
   // A non-literal specifier keeps tsc from resolving rclnodejs's types: the build must not need them.
   let mod: { default?: unknown };

@@ -18,6 +18,7 @@ import {
   fromRclParameterValue,
   installedSchema,
   loadRclnodejs,
+  rclLibraryFound,
   rclRange,
   toRclParameterValue,
   toRclQos,
@@ -322,7 +323,15 @@ describe('rclnodejs adapter where ROS 2 is not sourced or rclnodejs is absent', 
 
   it('says rclnodejs is not installed, with the fix, when ROS looks sourced but the package is absent', async () => {
     // A package name that is surely absent: whether this machine's npm ci built rclnodejs does not matter.
-    await expect(loadRclnodejs({ AMENT_PREFIX_PATH: '/nonexistent' }, '@vil-test/rclnodejs-absent')).rejects.toThrow(/rclnodejs is not installed.*npm ci/);
+    const lib = mkdtempSync(join(tmpdir(), 'vil-fake-ros-lib-'));
+    writeFileSync(join(lib, 'librcl.so'), '');
+    await expect(loadRclnodejs({ AMENT_PREFIX_PATH: '/nonexistent', LD_LIBRARY_PATH: lib }, '@vil-test/rclnodejs-absent')).rejects.toThrow(/rclnodejs is not installed.*npm ci/);
+  });
+
+  it('refuses, before rclnodejs is loaded, when ROS looks sourced but rcl\'s libraries cannot be found (rclnodejs would rebuild itself in place)', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'vil-no-ros-lib-'));
+    expect(rclLibraryFound({ LD_LIBRARY_PATH: empty })).toBe(false);
+    await expect(loadRclnodejs({ AMENT_PREFIX_PATH: '/opt/ros/jazzy', LD_LIBRARY_PATH: empty })).rejects.toThrow(/libraries are not on the library path.*source \/opt\/ros\/jazzy\/setup\.bash/);
   });
 
   it('createRclnodejsContext fails here with the clear reason', async () => {
