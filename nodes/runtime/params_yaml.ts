@@ -26,7 +26,7 @@
 //    order the keys first appeared; the last one that sets a name wins. `-p node:name:=v` is the key
 //    `node`, i.e. `/node`: it reaches a node of that name in the root namespace only.
 import { readFileSync } from 'node:fs';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import { ConfigError } from './errors.js';
 
 export type RclScalar =
@@ -253,7 +253,7 @@ class YamlSyntaxError extends Error {}
 /** The events libyaml emits for `text` (documents one after another, as rcl reads them). */
 function yamlEvents(text: string): YamlEvent[] {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lines, strict: false });
+  const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lines });
   const list = Array.isArray(docs) ? docs : [docs];
   const out: YamlEvent[] = [];
   const written = (n: YamlNode, value: string): string => (n.range ? text.slice(n.range[0], n.range[1]).trim() : value);
