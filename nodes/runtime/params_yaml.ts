@@ -175,12 +175,21 @@ function cString(text: string): string {
 
 // ---- Writing values so that rcl reads them with a given type -------------------------------------
 
-/** A double as YAML that rcl reads as a double: always a point or an exponent (10 → 10.0). */
+/**
+ * A double as YAML that rcl reads as that double: always a point or an exponent (10 → 10.0); a
+ * subnormal as an exact C hex float (glibc's strtod flags 5e-324 as a range error, and rcl then
+ * keeps the text as a string; 0x1p-1074 is exact and read as the double).
+ */
 export function doubleText(v: number): string {
   if (Number.isNaN(v)) return '.nan';
   if (v === Infinity) return '.inf';
   if (v === -Infinity) return '-.inf';
   if (Object.is(v, -0)) return '-0.0';
+  if (v !== 0 && Math.abs(v) < DBL_MIN) {
+    // v = m × 2^-1074 exactly, m < 2^52.
+    const m = BigInt(Math.abs(v) * 2 ** 1000 * 2 ** 74);
+    return `${v < 0 ? '-' : ''}0x${m.toString(16)}p-1074`;
+  }
   const s = String(v);
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
@@ -619,7 +628,12 @@ class FileParser {
           this.fail(`line ${ev.line}`, 'a list where rcl expects a name (a list of lists, a list of mappings, or a list as a key)', 'a parameter\'s list holds single values only: name: [a, b, c]');
         }
         if (this.mapLevel < PARAMS_LEVEL) {
-          this.fail(`${this.nodeNs ?? '(top level)'} (line ${ev.line})`, 'a list outside ros__parameters', 'put the parameters under `<node>:` → `ros__parameters:`');
+          const early = this.earlyEnd;
+          this.fail(
+            `${this.nodeNs ?? '(top level)'} (line ${ev.line})`,
+            early ? `a list outside ros__parameters: the empty mapping {} of ${early.name} (line ${early.line}) ends ros__parameters for rcl` : 'a list outside ros__parameters',
+            early ? `give ${early.name} a value or leave it out` : 'put the parameters under `<node>:` → `ros__parameters:`',
+          );
         }
         this.list = { isSeq: true, seqType: undefined, items: ev.items };
         return;
