@@ -5,6 +5,7 @@
 # dict: launch_ros writes those under `/**` (every node of the process), which in the one-process
 # mode (vil_all) would hand `port` to can_bridge and `source` to every node that has one.
 import json
+import sys
 import tempfile
 
 from launch.substitutions import LaunchConfiguration
@@ -82,6 +83,9 @@ def yaml_value(value):
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        if value != 0 and abs(value) < sys.float_info.min:
+            # A subnormal: strtod flags 5e-324 as a range error (rcl keeps it as a string); exact hex is read.
+            return value.hex()
         text = repr(value)
         return text if any(c in text for c in '.en') else text + '.0'
     if isinstance(value, str):

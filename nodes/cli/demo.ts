@@ -24,6 +24,7 @@ import { rootLogger } from '../runtime/logger.js';
 import { createLocalContext } from '../runtime/local/context.js';
 import { readMcapInfo } from '../runtime/local/mcap_read.js';
 import { parseRosArgs } from '../runtime/params.js';
+import { doubleText } from '../runtime/params_yaml.js';
 import { startNodes } from '../runtime/run.js';
 import type { QosSettings, Time } from '../runtime/ros.js';
 import type { DiagnosticArrayMsg } from '../runtime/diagnostics.js';
@@ -272,8 +273,8 @@ export async function main(args: string[]): Promise<number> {
     '-p', `rtk_serial:port:=${pty.device}`,
     '-p', `can_bridge:config_file:=${join(root, DEMO_FILES.canConfig)}`,
     '-p', `can_bridge:recording_files:=[${drive.recordingFiles.map((f) => JSON.stringify(f)).join(', ')}]`,
-    '-p', `can_bridge:recording_start:=${drive.startS}`,
-    '-p', `can_bridge:recording_duration:=${drive.durationS}`,
+    '-p', `can_bridge:recording_start:=${doubleText(drive.startS)}`,
+    '-p', `can_bridge:recording_duration:=${doubleText(drive.durationS)}`,
     '-p', `sim_pose:udp_layout:=${join(root, 'config/layouts/sim_pose_ego.yaml')}`,
     '-p', `sim_pose:udp_destination:=127.0.0.1:${simRx.port}`,
     '-p', `dspace_relay:routes_file:=${routesFile}`,

@@ -18,13 +18,16 @@ import {
   closestName,
   collectOverrides,
   fullyQualifiedName,
+  paramsTable,
   parseRosArgs,
+  plainValue,
   resolveParams,
   type ParamOverride,
   type ParamSpecs,
   type RosArgs,
 } from '../runtime/params.js';
 import { ConfigError } from '../runtime/errors.js';
+import { RclParams } from '../runtime/params_yaml.js';
 import { loadRclnodejs } from '../runtime/rclnodejs.js';
 import { NODES, type NodeEntry } from './registry.js';
 import { captureParamSpecs } from './node_params.js';
@@ -147,28 +150,25 @@ export interface NodeParams {
   error?: Error;
 }
 
-/** Node names that params-file sections address explicitly (not through wildcards). */
-function sectionNodeNames(paramsFiles: readonly string[]): string[] {
+/** Node names that params-file keys and -p rules address explicitly (not through wildcards). */
+function sectionNodeNames(rosArgs: RosArgs): string[] {
   const names = new Set<string>();
-  for (const file of paramsFiles) {
-    let doc: unknown;
-    try {
-      doc = parseYaml(readFileSync(file, 'utf8'));
-    } catch {
-      continue; // reported by the resolver with file and position
-    }
-    if (doc === null || typeof doc !== 'object') continue;
-    for (const key of Object.keys(doc as object)) {
-      const last = key.split('/').filter(Boolean).pop();
-      if (last && !last.includes('*')) names.add(last);
-    }
+  let keys: string[];
+  try {
+    keys = paramsTable(rosArgs).nodes().map((n) => n.key);
+  } catch {
+    return []; // reported by the resolver with file, key and fix
+  }
+  for (const key of keys) {
+    const last = key.split('/').filter(Boolean).pop();
+    if (last && !last.includes('*')) names.add(last);
   }
   return [...names];
 }
 
 export async function collectNodeParams(rosArgs: RosArgs, nodes: Record<string, NodeEntry>, only?: readonly string[]): Promise<NodeParams[]> {
   const namespace = rosArgs.namespace ?? '/';
-  const names = only ?? [...new Set([...Object.keys(nodes), ...sectionNodeNames(rosArgs.paramsFiles)])];
+  const names = only ?? [...new Set([...Object.keys(nodes), ...sectionNodeNames(rosArgs)])];
   const out: NodeParams[] = [];
   for (const node of names) {
     const fqn = fullyQualifiedName(namespace, node);
@@ -184,7 +184,7 @@ export async function collectNodeParams(rosArgs: RosArgs, nodes: Record<string, 
     }
     if (!entry) {
       for (const [k, o] of overrides) {
-        result.values[k] = o.value;
+        result.values[k] = plainValue(o.value);
         result.sources[k] = o.source;
       }
       continue;
@@ -611,17 +611,13 @@ export async function runDoctor(rosArgs: RosArgs, opts: DoctorOptions = {}): Pro
   }
   checks.push(...(await checkRclnodejs(env, msgDir)));
   for (const file of rosArgs.paramsFiles) {
+    // Read as rcl reads it: a file rcl refuses stops every node at start.
     try {
-      parseYaml(await readFile(file, 'utf8'));
-      checks.push({ group: 'Configuration', status: 'ok', title: `params file ${file} is readable YAML` });
+      new RclParams().addFilePath(file);
+      checks.push({ group: 'Configuration', status: 'ok', title: `params file ${file} reads as rcl reads it` });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      checks.push({
-        group: 'Configuration',
-        status: 'fail',
-        title: code ? `params file ${file}: ${(e as Error).message}` : `params file ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`,
-        fix: code ? 'check the path given to --params-file' : 'correct the YAML syntax at the position shown',
-      });
+      const { problem, fix } = problemAndFix(e);
+      checks.push({ group: 'Configuration', status: 'fail', title: `params file ${problem}`, fix: fix ?? 'see the message' });
     }
   }
   const nodes = opts.nodes ?? NODES;
@@ -720,12 +716,12 @@ export async function main(args: string[]): Promise<number> {
   }
   let rosArgs: RosArgs;
   try {
-    rosArgs = parseRosArgs(args.slice(i));
+    // Its own --params-file first, then the ROS arguments in their order (rcl's precedence).
+    rosArgs = parseRosArgs(['--ros-args', ...own.flatMap((f) => ['--params-file', f]), ...args.slice(i)]);
   } catch (e) {
     process.stderr.write(`vil doctor: ${(e as Error).message}\n`);
     return 2;
   }
-  rosArgs.paramsFiles.unshift(...own);
   const checks = await runDoctor(rosArgs, { only });
   const header = `vil doctor — params: ${rosArgs.paramsFiles.join(', ') || '(none: node defaults)'}; namespace ${rosArgs.namespace ?? '/'}\n`;
   process.stdout.write(`${header}\n${formatChecklist(checks)}`);

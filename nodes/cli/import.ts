@@ -16,6 +16,7 @@ import { stringify as stringifyYaml } from 'yaml';
 import { createLocalContext } from '../runtime/local/context.js';
 import type { McapRecorder } from '../runtime/local/recorder.js';
 import { parseRosArgs } from '../runtime/params.js';
+import { rclYamlText } from '../runtime/params_yaml.js';
 import { startNodes, type StartedNodes } from '../runtime/run.js';
 import { ConfigError } from '../runtime/errors.js';
 import type { Time } from '../runtime/ros.js';
@@ -304,22 +305,17 @@ export async function runImport(args: string[], io: ImportIo): Promise<number> {
       return 0;
     }
     const paramsPath = join(work, 'params.yaml');
-    writeFileSync(
-      paramsPath,
-      stringifyYaml({
-        '/**': {
-          ros__parameters: {
-            source: 'recording',
-            config_file: configPath,
-            recording_files: o.recordings.map((r) => resolve(r)),
-            recording_realtime: false,
-            recording_stamps: 'log',
-            timebase: 'data',
-            publish_raw: o.raw,
-          },
-        },
-      }),
-    );
+    // Written with the types rcl gives them (strings quoted: a file named `yes` stays a string).
+    const params: [string, Parameters<typeof rclYamlText>[0], unknown][] = [
+      ['source', 'string', 'recording'],
+      ['config_file', 'string', configPath],
+      ['recording_files', 'string_array', o.recordings.map((r) => resolve(r))],
+      ['recording_realtime', 'bool', false],
+      ['recording_stamps', 'string', 'log'],
+      ['timebase', 'string', 'data'],
+      ['publish_raw', 'bool', o.raw],
+    ];
+    writeFileSync(paramsPath, ['/**:', '  ros__parameters:', ...params.map(([k, t, v]) => `    ${k}: ${rclYamlText(t, v)}`), ''].join('\n'));
 
     // -- 3. convert: can_bridge on the local graph, recorded with the data's clock --------------
     if (existsSync(part)) rmSync(part);

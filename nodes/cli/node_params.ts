@@ -3,6 +3,7 @@
 // (types, defaults, ranges, choices, descriptions) with no list here to drift out of date.
 import { pino } from 'pino';
 import type { ParamSpec, ParamSpecs } from '../runtime/params.js';
+import { doubleText, rclScalar } from '../runtime/params_yaml.js';
 import type { RosNode } from '../runtime/ros.js';
 import type { NodeDefinition } from '../runtime/run.js';
 
@@ -43,9 +44,18 @@ export async function captureParamSpecs(def: NodeDefinition, namespace = '/'): P
   throw new Error(`${def.name}: start() returned without declaring parameters`);
 }
 
-function show(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
-  if (typeof v === 'string') return v === '' ? "''" : v;
+/** A default as a params file would write it for rcl to give it the declared type (10.0 for a double). */
+function show(type: ParamSpec['type'], v: unknown): string {
+  if (Array.isArray(v)) {
+    const el = type.replace('_array', '') as ParamSpec['type'];
+    return `[${v.map((x) => show(el, x)).join(', ')}]`;
+  }
+  if (type === 'double') return doubleText(v as number);
+  if (type === 'string') {
+    // Quoted only where rcl would read the text as something else (yes, 5, '').
+    const s = v as string;
+    return s === '' || rclScalar(s).type !== 'string' || /^[\s'"[{]|: |\s#/.test(s) ? JSON.stringify(s) : s;
+  }
   return String(v);
 }
 
@@ -62,7 +72,7 @@ function rangeOf(spec: ParamSpec): string {
 
 /** The parameter table of `vil run <node> --help`: name, type, default, range, then the description. */
 export function formatParams(specs: ParamSpecs): string {
-  const rows = Object.entries(specs).map(([name, spec]) => [name, spec.type, show(spec.default), rangeOf(spec)]);
+  const rows = Object.entries(specs).map(([name, spec]) => [name, spec.type, show(spec.type, spec.default), rangeOf(spec)]);
   const head = ['parameter', 'type', 'default', 'range / choices'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) => `  ${cells.map((x, c) => (c === cells.length - 1 ? x : x.padEnd(widths[c]))).join('  ')}`.trimEnd();

@@ -43,8 +43,9 @@ async function nodeHelp(names: string[]): Promise<number> {
     const specs = await captureParamSpecs(await entry.load());
     parts.push(
       `${n}: ${entry.description}\n\n` +
-        `Parameters (-p ${n}:name:=value, or a params file section /**/${n}: ros__parameters: ...; a value of\n` +
-        `the wrong type, outside its range or not one of its choices is refused at start):\n${formatParams(specs)}`,
+        `Parameters (a params file section /**/${n}: ros__parameters: ..., or -p name:=value; values are typed\n` +
+        `as rcl types them: 10 is an integer, 10.0 a double, yes a bool, "5" a string. A value of another type,\n` +
+        `outside its range or not one of its choices is refused at start):\n${formatParams(specs)}`,
     );
   }
   process.stdout.write(`Usage: vil run ${names.join(' ')} [--ros local|rclnodejs|auto] [--record FILE.mcap] [--ros-args ...]\n\n${OPTIONS}\n${parts.join('\n')}`);

@@ -1,9 +1,13 @@
-// Declared parameters, read the ROS way: defaults in code, then `--params-file` YAML sections that
-// match the node's fully qualified name (`/**`, `/*`, `/ns/name`, `name`), then `-p name:=value`.
-// Both ROS implementations use the same specs; the local graph also uses this resolver.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+// Declared parameters, read the ROS way: defaults in code, then what `--params-file` files and
+// `-p name:=value` say for the node, read exactly as rcl reads them (params_yaml.ts: rcl's types,
+// rcl's refusals, its node-key matching and precedence), then checked as strictly as rclpy and
+// rclcpp check a declared parameter: the value's type must be the declared type (an integer is not a
+// double, a number is not a string), within the range and choices. Both ROS implementations use the
+// same specs; the local graph also uses this resolver, so it accepts what the real middleware accepts.
 import { ConfigError } from './errors.js';
+import { doubleText, RclParams, rclYamlText, showRclValue, typeWords, type ParamOverride, type RclValue } from './params_yaml.js';
+
+export { nodeKeyMatches, type ParamOverride, type RclValue } from './params_yaml.js';
 
 export type ParamType =
   | 'bool'
@@ -58,8 +62,8 @@ export function defineParams<const S extends ParamSpecs>(specs: S): S {
 /** What `--ros-args` said, as far as vil needs it. */
 export interface RosArgs {
   paramsFiles: string[];
-  /** `-p name:=value` (value parsed as YAML, as rcl does), and `node:name:=value`. */
-  params: { node?: string; name: string; value: unknown }[];
+  /** `-p name:=value` and `-p node:name:=value`, the value typed as rcl types it. */
+  params: ParamRule[];
   /** `-r from:=to`, optionally `node:from:=to`. */
   remaps: { node?: string; from: string; to: string }[];
   namespace?: string;
@@ -67,6 +71,19 @@ export interface RosArgs {
   logLevel?: string;
   /** Arguments outside `--ros-args ... --` (or after it): the program's own. */
   rest: string[];
+}
+
+/** One `-p [node:]name:=value`. */
+export interface ParamRule {
+  /** The node name before `:`, if any (rcl files the value under that key: `/node`, the root namespace). */
+  node?: string;
+  name: string;
+  /** The value as written. */
+  text: string;
+  /** The value as rcl types it. */
+  value: RclValue;
+  /** How many --params-file came before it: files and -p apply in command-line order. */
+  afterFiles: number;
 }
 
 /** Parses ROS 2 command-line arguments as rcl documents them (`ros2 run --help`). */
@@ -100,7 +117,7 @@ export function parseRosArgs(argv: readonly string[]): RosArgs {
         break;
       case '-p':
       case '--param':
-        out.params.push(parseAssignment(next(), arg, (node, name, value) => ({ node, name, value: parseYamlScalar(value) })));
+        out.params.push(parseParamRule(next(), arg, out.paramsFiles.length));
         break;
       case '-r':
       case '--remap': {
@@ -142,12 +159,26 @@ function parseAssignment<T>(text: string, flag: string, make: (node: string | un
   return make(node, left, right);
 }
 
-function parseYamlScalar(text: string): unknown {
-  try {
-    return parseYaml(text);
-  } catch {
-    return text;
+const NODE_TOKEN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PARAM_NAME = /^(?:[A-Za-z_][A-Za-z0-9_]*|\/)+(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|\/)+)*$/;
+
+/** rcl's _rcl_parse_param_rule: `[node:]name:=value`, the value typed by rcl_parse_yaml_value. */
+function parseParamRule(text: string, flag: string, afterFiles: number): ParamRule {
+  const rule = parseAssignment(text, flag, (node, name, value) => ({ node, name, text: value }));
+  const key = `${flag} ${text}`;
+  if (rule.node !== undefined && !NODE_TOKEN.test(rule.node)) {
+    throw new ConfigError({ source: 'command line', key, problem: `"${rule.node}" before ":" is not a node name rcl takes here (no namespace, no wildcard)`, fix: `write ${flag} <node name>:${rule.name}:=..., or a params file section for a namespaced node (/<namespace>/<node>:)` });
   }
+  if (!PARAM_NAME.test(rule.name)) {
+    throw new ConfigError({ source: 'command line', key, problem: `"${rule.name}" is not a parameter name rcl takes`, fix: 'parameter names are letters, digits and _, in groups joined by dots (filter.talkers)' });
+  }
+  const one = new RclParams();
+  one.addValue(rule.node ?? '/**', rule.name, rule.text, paramRuleSource(rule));
+  return { ...rule, value: one.nodes()[0].params[0].value, afterFiles };
+}
+
+function paramRuleSource(p: { node?: string; name: string }): string {
+  return `command line (-p ${p.node === undefined ? '' : `${p.node}:`}${p.name}:=...)`;
 }
 
 export function normaliseNamespace(ns: string): string {
@@ -160,85 +191,51 @@ export function fullyQualifiedName(namespace: string, name: string): string {
   return namespace === '/' ? `/${name}` : `${namespace}/${name}`;
 }
 
-/** rcl's node-name matching for params-file keys: `/**` any depth, `/*` one segment. */
-export function nodeKeyMatches(key: string, fqn: string): boolean {
-  const k = key.startsWith('/') ? key : `/${key}`;
-  const pattern = k
-    .split('/')
-    .map((seg) => (seg === '**' ? '\u0000' : seg === '*' ? '[^/]+' : seg.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
-    .join('/')
-    .replace(/\/\u0000/g, '(?:/[^/]+)*');
-  return new RegExp(`^${pattern}$`).test(fqn);
+const tables = new WeakMap<RosArgs, { files: string; table: RclParams }>();
+
+/**
+ * What the params files and -p rules of `args` say, read once per RosArgs (as rcl reads its
+ * arguments once per process): files and -p in command-line order into one table, as rcl does.
+ */
+export function paramsTable(args: RosArgs): RclParams {
+  const files = JSON.stringify(args.paramsFiles);
+  const cached = tables.get(args);
+  if (cached && cached.files === files) return cached.table;
+  const table = new RclParams();
+  const rules = [...args.params].sort((x, y) => x.afterFiles - y.afterFiles);
+  let r = 0;
+  const addRulesUpTo = (n: number) => {
+    for (; r < rules.length && rules[r].afterFiles <= n; r++) table.addValue(rules[r].node ?? '/**', rules[r].name, rules[r].text, paramRuleSource(rules[r]));
+  };
+  args.paramsFiles.forEach((path, i) => {
+    addRulesUpTo(i);
+    table.addFilePath(path);
+  });
+  addRulesUpTo(Infinity);
+  tables.set(args, { files, table });
+  return table;
 }
 
-/** Flattens `a: {b: 1}` under ros__parameters into `a.b`, as rcl does. */
-function flatten(obj: Record<string, unknown>, prefix: string, out: Map<string, unknown>): void {
-  for (const [k, v] of Object.entries(obj)) {
-    const name = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, name, out);
-    else out.set(name, v);
-  }
+/**
+ * Every override that applies to the node `fqn`, as rclpy and rclcpp take them from rcl: every node
+ * key matching the name, in the order the keys first appeared, the last setting of a name winning.
+ * (`nodeName` is kept for callers; the key's last name decides `explicit`.)
+ */
+export function collectOverrides(args: RosArgs, fqn: string, _nodeName?: string): Map<string, ParamOverride> {
+  return paramsTable(args).forNode(fqn);
 }
 
-export interface ParamOverride {
-  value: unknown;
-  /** Where it came from, for error messages: a file path or "command line (-p)". */
-  source: string;
-  /**
-   * Addressed to this node by name (a params-file section whose last segment is the node's name,
-   * or `-p node:name:=`), not only through a wildcard (`/**`) or a bare `-p`, which every node of a
-   * process sees: an undeclared name here is a misspelling, not another node's parameter.
-   */
-  explicit?: boolean;
+/** An override's value as a plain JS value (integers as numbers where exact), for display. */
+export function plainValue(v: RclValue): unknown {
+  if (v.type === 'not_set') return undefined;
+  if (v.type === 'integer') return bigintToNumber(v.value);
+  if (v.type === 'integer_array') return v.value.map(bigintToNumber);
+  return v.value;
 }
 
-const fileCache = new Map<string, unknown>();
-
-function loadParamsFile(path: string): unknown {
-  let doc = fileCache.get(path);
-  if (doc !== undefined) return doc;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError({ source: path, key: '--params-file', problem: `cannot read the file (${(e as Error).message})`, fix: 'check the path given to --params-file' });
-  }
-  try {
-    doc = parseYaml(text) ?? {};
-  } catch (e) {
-    throw new ConfigError({ source: path, key: '(YAML)', problem: `not valid YAML: ${(e as Error).message}`, fix: 'correct the YAML syntax at the position shown' });
-  }
-  fileCache.set(path, doc);
-  return doc;
-}
-
-/** Every override that applies to the node, later sources winning (files in order, then -p). */
-export function collectOverrides(args: RosArgs, fqn: string, nodeName: string): Map<string, ParamOverride> {
-  const out = new Map<string, ParamOverride>();
-  for (const path of args.paramsFiles) {
-    const doc = loadParamsFile(path);
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-      throw new ConfigError({ source: path, key: '(top level)', problem: 'expected a mapping of node names to ros__parameters', fix: 'start the file with `/**:` or `<node name>:` then `ros__parameters:`' });
-    }
-    for (const [key, section] of Object.entries(doc as Record<string, unknown>)) {
-      if (!nodeKeyMatches(key, fqn)) continue;
-      const params = (section as Record<string, unknown> | null)?.ros__parameters;
-      if (params === undefined) {
-        throw new ConfigError({ source: path, key, problem: 'section has no ros__parameters', fix: `indent the parameters under \`${key}:\` → \`ros__parameters:\`` });
-      }
-      if (params === null) continue;
-      const flat = new Map<string, unknown>();
-      flatten(params as Record<string, unknown>, '', flat);
-      const last = key.split('/').filter(Boolean).pop() ?? '';
-      const explicit = last === nodeName;
-      for (const [name, value] of flat) out.set(name, { value, source: `${path} (${key}.ros__parameters.${name})`, explicit });
-    }
-  }
-  for (const p of args.params) {
-    if (p.node !== undefined && p.node !== nodeName) continue;
-    out.set(p.name, { value: p.value, source: `command line (-p ${p.node ? `${p.node}:` : ''}${p.name}:=...)`, explicit: p.node !== undefined });
-  }
-  return out;
+function bigintToNumber(v: bigint): number | bigint {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
 }
 
 /**
@@ -258,44 +255,124 @@ export function resolveParams<S extends ParamSpecs>(
   return { values: values as ParamValues<S>, unknown };
 }
 
+/**
+ * The override's value for a declared parameter, as strict as rclpy/rclcpp declare_parameter: the
+ * type rcl gave the value must be the declared type ("Trying to set parameter 'x' to '1' of type
+ * 'INTEGER', expecting type 'DOUBLE'"); then range and choices. Integers come back as JS numbers:
+ * vil refuses an int64 beyond ±(2^53 − 1), which a number cannot hold exactly.
+ */
 export function coerce(name: string, spec: ParamSpec, o: ParamOverride): unknown {
   const fail = (problem: string, fix: string): never => {
     throw new ConfigError({ source: o.source, key: name, problem, fix: `${fix}${spec.hint ? ` (${spec.hint})` : ''}` });
   };
   const v = o.value;
-  const show = JSON.stringify(v);
+  if (v.type === 'not_set') {
+    fail(
+      'no value: rcl gives an empty list [] (or an empty mapping {}) no type, so the parameter gets none (rclcpp refuses it, rclpy leaves the parameter unset)',
+      `leave ${name} out to keep the default ${rclYamlText(spec.type, spec.default)}, or give at least one element`,
+    );
+  }
+  if (v.type !== spec.type) {
+    const unused = o.unused && o.unused.value.type === spec.type
+      ? `; the ${typeWords(o.unused.value.type).replace(/^an? /, '')} ${showRclValue(o.unused.value)} from ${o.unused.source} is not used: rcl keeps one value per type and hands over ${typeWords(v.type)} first`
+      : '';
+    fail(
+      `expected ${typeWords(spec.type)}, got ${typeWords(v.type)}: ${written(o)}${v.type === 'string' || !o.text ? '' : ` (rcl reads ${written(o)} as ${typeWords(v.type)})`}${unused}`,
+      unused ? `give ${name} the same type everywhere it is set: ${typeFix(name, spec, o)}` : typeFix(name, spec, o),
+    );
+  }
   switch (spec.type) {
     case 'bool':
-      if (typeof v !== 'boolean') fail(`expected true or false, got ${show}`, `set ${name} to true or false`);
-      return v;
+    case 'string': {
+      const s = (v as { value: boolean | string }).value;
+      if (spec.type === 'string' && spec.choices && !spec.choices.includes(s as string)) fail(`"${s}" is not one of ${spec.choices.join(', ')}`, `set ${name} to one of: ${spec.choices.join(', ')}`);
+      return s;
+    }
     case 'integer':
     case 'double': {
-      if (typeof v !== 'number' || !Number.isFinite(v)) fail(`expected a number, got ${show}`, `set ${name} to a number (${spec.description})`);
-      const n = v as number;
-      if (spec.type === 'integer' && !Number.isInteger(n)) fail(`expected an integer, got ${show}`, `set ${name} to a whole number`);
+      const n = spec.type === 'integer' ? exactNumber(name, (v as { value: bigint }).value, fail) : (v as { value: number }).value;
+      const ranged = spec.min !== undefined || spec.max !== undefined;
+      if (ranged && !Number.isFinite(n)) fail(`${showRclValue(v)} is outside the range ${rangeText(spec)}`, `set ${name} to a number in ${rangeText(spec)}`);
       if (spec.min !== undefined && n < spec.min) fail(`${n} is below the minimum ${spec.min}`, `use a value ≥ ${spec.min}`);
       if (spec.max !== undefined && n > spec.max) fail(`${n} is above the maximum ${spec.max}`, `use a value ≤ ${spec.max}`);
       return n;
     }
-    case 'string': {
-      if (typeof v !== 'string') {
-        if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-        fail(`expected a string, got ${show}`, `quote the value of ${name}`);
-      }
-      if (spec.choices && !spec.choices.includes(v as string)) fail(`"${v}" is not one of ${spec.choices.join(', ')}`, `set ${name} to one of: ${spec.choices.join(', ')}`);
-      return v;
-    }
-    case 'bool_array':
     case 'integer_array':
+      return (v as { value: bigint[] }).value.map((x, i) => exactNumber(`${name}[${i}]`, x, fail));
+    case 'bool_array':
     case 'double_array':
-    case 'string_array': {
-      if (!Array.isArray(v)) fail(`expected a list, got ${show}`, `write ${name}: [a, b, ...]`);
-      const el = spec.type.replace('_array', '') as 'bool' | 'integer' | 'double' | 'string';
-      return (v as unknown[]).map((x, i) =>
-        coerce(`${name}[${i}]`, { type: el, default: undefined as never, description: spec.description } as ParamSpec, { value: x, source: o.source }),
-      );
-    }
+    case 'string_array':
+      return [...(v as { value: unknown[] }).value];
   }
+}
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+function exactNumber(name: string, v: bigint, fail: (problem: string, fix: string) => never): number {
+  if (v > MAX_EXACT || v < -MAX_EXACT) {
+    fail(
+      `${v} is beyond ±9007199254740991 (2^53 − 1): rcl reads it as an int64, but vil keeps integers as JavaScript numbers, which cannot hold it exactly, so vil refuses it rather than round it`,
+      `use an integer within ±9007199254740991 for ${name}`,
+    );
+  }
+  return Number(v);
+}
+
+function rangeText(spec: { min?: number; max?: number }): string {
+  return `${spec.min ?? '-∞'}..${spec.max ?? '∞'}`;
+}
+
+/** The value as the user wrote it (the YAML text), or as rcl holds it. */
+function written(o: ParamOverride): string {
+  if (typeof o.text === 'string') return o.text;
+  if (Array.isArray(o.text)) return `[${o.text.join(', ')}]`;
+  return showRclValue(o.value);
+}
+
+/** How to write the value so that rcl gives it the declared type. */
+function typeFix(name: string, spec: ParamSpec, o: ParamOverride): string {
+  const v = o.value;
+  const text = written(o);
+  const want = spec.type;
+  const isArray = (t: string) => t.endsWith('_array');
+  if (isArray(want) && !isArray(v.type) && v.type !== 'not_set') return `write a list: ${name}: [${text}]`;
+  if (!isArray(want) && isArray(v.type)) return `write one value, not a list (${want})`;
+  if (want === 'double' && v.type === 'integer') return `write ${doubleText(Number(v.value))} for a double`;
+  if (want === 'integer' && v.type === 'double') {
+    return Number.isInteger(v.value) ? `write ${v.value} without a decimal point for an integer` : `set ${name} to a whole number`;
+  }
+  if (want === 'string') return `quote it: ${JSON.stringify(v.type === 'string' ? v.value : text)}`;
+  if (want === 'bool') {
+    if (v.type === 'string' && /^(true|false|yes|no|on|off)$/i.test(v.value)) return `write ${v.value.toLowerCase()} without quotes`;
+    return `set ${name} to true or false`;
+  }
+  if ((want === 'integer' || want === 'double') && v.type === 'string') {
+    const retyped = /^(['"])(.*)\1$/.test(text) ? text.slice(1, -1) : undefined;
+    return retyped !== undefined && /^[+-]?[0-9.]/.test(retyped) ? `remove the quotes: ${retyped}` : `set ${name} to ${want === 'integer' ? 'an integer' : 'a number with a decimal point'} (${spec.description})`;
+  }
+  if (want === 'double_array' && v.type === 'integer_array') return `write every element with a decimal point: [${v.value.map((x) => doubleText(Number(x))).join(', ')}]`;
+  if (want === 'integer_array' && v.type === 'double_array') return `write every element as a whole number without a decimal point`;
+  if (want === 'string_array' && isArray(v.type) && v.type !== 'not_set') {
+    const texts = Array.isArray(o.text) ? o.text : (v as { value: unknown[] }).value.map(String);
+    return `quote every element: [${texts.map((t) => JSON.stringify(t.replace(/^(['"])(.*)\1$/, '$2'))).join(', ')}]`;
+  }
+  return `write ${name} as ${typeWords(want)}, e.g. ${rclYamlText(want, spec.default)}`;
+}
+
+/**
+ * Notes about overrides that rcl resolves surprisingly: a declared parameter set twice with
+ * different types, where the node gets the earlier value (see params_yaml.ts). For a warning.
+ */
+export function unusedOverrideNotes(specs: ParamSpecs, overrides: ReadonlyMap<string, ParamOverride>): string[] {
+  const notes: string[] = [];
+  for (const name of Object.keys(specs)) {
+    const o = overrides.get(name);
+    if (!o?.unused) continue;
+    notes.push(
+      `parameter "${name}": ${showRclValue(o.unused.value)} from ${o.unused.source} is not used; rcl keeps one value per type and the node gets ${typeWords(o.value.type)}, ${showRclValue(o.value)} from ${o.source}. Set ${name} with the same type everywhere`,
+    );
+  }
+  return notes;
 }
 
 /**

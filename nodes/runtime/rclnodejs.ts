@@ -53,8 +53,10 @@ import {
   fullyQualifiedName,
   parseRosArgs,
   resolveParams,
+  unusedOverrideNotes,
   type ParamOverride,
   type ParamSpec,
+  type RclValue,
   type ParamSpecs,
   type ParamValues,
   type RosArgs,
@@ -175,6 +177,32 @@ export function fromRclParameterValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => (typeof v === 'bigint' ? bigintToNumber(v) : v));
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
   return value;
+}
+
+/** An rclnodejs parameter (type, value) as params.ts's typed value. */
+export function rclValueOf(type: number, value: unknown): RclValue {
+  const big = (v: unknown) => (typeof v === 'bigint' ? v : BigInt(v as number));
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<unknown>) : []);
+  switch (type) {
+    case RCL_PARAMETER_TYPE.PARAMETER_BOOL:
+      return { type: 'bool', value: value as boolean };
+    case RCL_PARAMETER_TYPE.PARAMETER_INTEGER:
+      return { type: 'integer', value: big(value) };
+    case RCL_PARAMETER_TYPE.PARAMETER_DOUBLE:
+      return { type: 'double', value: value as number };
+    case RCL_PARAMETER_TYPE.PARAMETER_STRING:
+      return { type: 'string', value: value as string };
+    case RCL_PARAMETER_TYPE.PARAMETER_BOOL_ARRAY:
+      return { type: 'bool_array', value: list(value) as boolean[] };
+    case RCL_PARAMETER_TYPE.PARAMETER_INTEGER_ARRAY:
+      return { type: 'integer_array', value: list(value).map(big) };
+    case RCL_PARAMETER_TYPE.PARAMETER_DOUBLE_ARRAY:
+      return { type: 'double_array', value: list(value) as number[] };
+    case RCL_PARAMETER_TYPE.PARAMETER_STRING_ARRAY:
+      return { type: 'string_array', value: list(value) as string[] };
+    default:
+      return { type: 'not_set' };
+  }
 }
 
 function bigintToNumber(v: bigint): number | bigint {
@@ -449,7 +477,7 @@ class RclnodejsNode implements RosNode {
     this.overrides = collectOverrides(rosArgs, fqn, this.name);
     // What rcl parsed itself (bare node name or /**), for anything params.ts did not see.
     for (const p of rclNode.getParameterOverrides()) {
-      if (!this.overrides.has(p.name)) this.overrides.set(p.name, { value: fromRclParameterValue(p.value), source: `ROS arguments (parameter ${p.name})` });
+      if (!this.overrides.has(p.name)) this.overrides.set(p.name, { value: rclValueOf(p.type, p.value), source: `ROS arguments (parameter ${p.name})` });
     }
     this.applyUseSimTime();
   }
@@ -469,6 +497,7 @@ class RclnodejsNode implements RosNode {
 
   declareParameters<S extends ParamSpecs>(specs: S): ParamValues<S> {
     const { values, unknown } = resolveParams(specs, this.overrides);
+    for (const note of unusedOverrideNotes(specs, this.overrides)) this.logger.warn(note);
     const undeclared = unknown.filter((k) => !this.declaredElsewhere(k));
     if (undeclared.length) {
       const specNames = Object.keys(specs);

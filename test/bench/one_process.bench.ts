@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
 import { projectRoot } from '../../nodes/runtime/msg_registry.js';
 import { DEMO_FILES, prepareDemoDrive } from '../../nodes/cli/demo_inputs.js';
+import { doubleText } from '../../nodes/runtime/params_yaml.js';
 
 const NODES = ['rtk_serial', 'can_bridge', 'markers', 'sim_pose', 'dspace_relay'];
 
@@ -138,7 +139,7 @@ export async function run(): Promise<void> {
       '-p', `rtk_serial:port:=${pty.device}`,
       '-p', `can_bridge:config_file:=${join(root, DEMO_FILES.canConfig)}`,
       '-p', `can_bridge:recording_files:=[${drive.recordingFiles.map((f) => JSON.stringify(f)).join(', ')}]`,
-      '-p', `can_bridge:recording_start:=${drive.startS}`,
+      '-p', `can_bridge:recording_start:=${doubleText(drive.startS)}`,
       '-p', `sim_pose:udp_layout:=${join(root, 'config/layouts/sim_pose_ego.yaml')}`,
       '-p', `sim_pose:udp_destination:=127.0.0.1:${simPort}`,
       '-p', `dspace_relay:routes_file:=${routes}`,

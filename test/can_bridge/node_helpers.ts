@@ -9,7 +9,8 @@ import { createLocalContext, type LocalContext } from '../../nodes/runtime/local
 import { parseRosArgs } from '../../nodes/runtime/params.js';
 import { startNodes, type StartedNodes } from '../../nodes/runtime/run.js';
 import type { QosSettings, RosNode, Time } from '../../nodes/runtime/ros.js';
-import { canBridgeNode, type CanBridgeRunning } from '../../nodes/can_bridge/main.js';
+import { canBridgeNode, canBridgeParams, type CanBridgeRunning } from '../../nodes/can_bridge/main.js';
+import { rclYamlText } from '../../nodes/runtime/params_yaml.js';
 import type { MessageCodec } from '../../nodes/dbc/codec.js';
 
 export const ALL: QosSettings = { reliability: 'reliable', durability: 'volatile', history: 'keep_all', depth: 0 };
@@ -30,12 +31,14 @@ export interface Rig {
 }
 
 /**
- * Starts the bridge with `params` (name → value, given as `-p name:=value`) after a probe node
- * subscribed to `subs` ([type, topic] pairs), so nothing published is missed.
+ * Starts the bridge with `params` (name → value, given as `-p name:=value`, numbers written with the
+ * declared type as rcl reads them: 30 → 30.0 for a double) after a probe node subscribed to `subs`
+ * ([type, topic] pairs), so nothing published is missed.
  */
 export async function startBridge(params: Record<string, string | number | boolean | string[]>, subs: [string, string][]): Promise<Rig> {
   const args = ['--ros-args', '--log-level', 'error'];
-  for (const [k, v] of Object.entries(params)) args.push('-p', `${k}:=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`);
+  const typeOf = (k: string) => (canBridgeParams as Record<string, { type: Parameters<typeof rclYamlText>[0] }>)[k]?.type;
+  for (const [k, v] of Object.entries(params)) args.push('-p', `${k}:=${Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'number' && typeOf(k) ? rclYamlText(typeOf(k), v) : String(v)}`);
   const ctx = createLocalContext(parseRosArgs(args));
   const probe = ctx.createNode('probe');
   const got = new Map<string, unknown[]>();

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ParamSpec, ParamSpecs } from '../../nodes/runtime/params.js';
+import { collectOverrides, parseRosArgs, resolveParams, type ParamSpec, type ParamSpecs } from '../../nodes/runtime/params.js';
 import { rtkSerialParams } from '../../nodes/rtk_serial/main.js';
 import { canBridgeParams } from '../../nodes/can_bridge/main.js';
 import { simPoseParams } from '../../nodes/sim_pose/params.js';
@@ -80,7 +80,10 @@ describe('vil run <node> --help: the node\'s declared parameters', () => {
     ['markers', markersParams],
     ['dspace_relay', dspaceRelayParams],
   ];
-  const show = (v: unknown): string => (Array.isArray(v) ? `[${v.map(show).join(', ')}]` : v === '' ? "''" : String(v));
+  // The default as shown is what a user would paste into a params file: read back by rcl's rules
+  // (as `-p x:=<shown>`), it must be the declared default with the declared type (10.0 for a double).
+  const readBack = (spec: ParamSpec, shown: string): unknown =>
+    shown === '[]' ? [] : resolveParams({ x: spec }, collectOverrides(parseRosArgs(['--ros-args', '-p', `x:=${shown}`]), '/n', 'n')).values.x;
   const range = (s: ParamSpec): string =>
     s.type === 'string' && s.choices
       ? s.choices.join(' | ')
@@ -97,7 +100,8 @@ describe('vil run <node> --help: the node\'s declared parameters', () => {
         const at = lines.findIndex((l) => l.startsWith(`  ${name} `));
         expect(at, `${name} in\n${r.stdout}`).toBeGreaterThan(0);
         const cells = lines[at].trim().split(/\s{2,}/);
-        expect(cells.slice(0, 3)).toEqual([name, spec.type, show(spec.default)]);
+        expect(cells.slice(0, 2)).toEqual([name, spec.type]);
+        expect(readBack(spec, cells[2]), `${name} default shown as ${cells[2]}`).toEqual(spec.default);
         if (range(spec)) expect(cells[3]).toBe(range(spec));
         expect(lines[at + 1].trim()).toBe(`${spec.description}${spec.hint ? ` (${spec.hint})` : ''}`);
       }

@@ -107,7 +107,21 @@ describe('vil doctor on this machine (no serial device, no CAN interface, no ROS
       writeFileSync(bad, '/vil/rtk_serial:\n  ros__parameters:\n    baud: fast\n');
       const r = await runMain(['--params-file', bad, '--nodes', 'rtk_serial', '--ros-args', '-r', '__ns:=/vil'], {});
       expect(r.code).toBe(1);
-      expect(r.out).toMatch(/\[FAIL\] parameters: .*bad\.yaml.*baud.*expected a number.*\n\s+fix: set baud to a number/);
+      expect(r.out).toMatch(/\[FAIL\] parameters: .*bad\.yaml.*baud.*expected an integer, got a string: fast.*\n\s+fix: set baud to an integer/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a params file rcl refuses (a mixed list), naming file, key and fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vil-doctor-'));
+    try {
+      const bad = join(dir, 'mixed.yaml');
+      writeFileSync(bad, '/**/sim_pose:\n  ros__parameters:\n    lever_arm: [1.2, 0, 1.5]\n');
+      const r = await runMain(['--params-file', bad, '--nodes', 'sim_pose'], {});
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(`[FAIL] params file ${bad}: /**/sim_pose.ros__parameters.lever_arm (line 3): a list of mixed types [1.2, 0, 1.5]`);
+      expect(r.out).toMatch(/fix: write every element with a decimal point: \[1\.2, 0\.0, 1\.5\]/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,6 +17,7 @@ import type { McapMessage } from '../../nodes/runtime/local/mcap_read.js';
 import type { NmeaSentenceMsg } from '../../nodes/runtime/msg_types.js';
 import type { Time } from '../../nodes/runtime/ros.js';
 import { DEMO_FILES, prepareDemoDrive, type DemoDrive } from '../../nodes/cli/demo_inputs.js';
+import { doubleText } from '../../nodes/runtime/params_yaml.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/nodes/cli/main.js');
@@ -96,8 +97,8 @@ export function demoRosArgs(o: { inputs: DemoInputs; simPort: number; extra?: st
     '--params-file', join(ROOT, DEMO_FILES.params),
     ...p(`can_bridge:config_file:=${join(ROOT, DEMO_FILES.canConfig)}`),
     ...p(`can_bridge:recording_files:=[${o.inputs.drive.recordingFiles.map((f) => JSON.stringify(f)).join(', ')}]`),
-    ...p(`can_bridge:recording_start:=${o.inputs.drive.startS}`),
-    ...p(`can_bridge:recording_duration:=${o.inputs.drive.durationS}`),
+    ...p(`can_bridge:recording_start:=${doubleText(o.inputs.drive.startS)}`),
+    ...p(`can_bridge:recording_duration:=${doubleText(o.inputs.drive.durationS)}`),
     // Deterministic replay: as fast as possible, the recording's own stamps.
     ...p('can_bridge:recording_realtime:=false'),
     ...p('can_bridge:recording_stamps:=log'),

@@ -29,7 +29,7 @@ import { createLocalContext } from '../../nodes/runtime/local/context.js';
 import { startNodes } from '../../nodes/runtime/run.js';
 import type { DiagnosticArrayMsg } from '../../nodes/runtime/diagnostics.js';
 import { loadBridgeConfig } from '../../nodes/can_bridge/bridge_config.js';
-import { readRclParams, rclNodeKeyError, rclScalarType } from './rcl_params.js';
+import { RclParams } from '../../nodes/runtime/params_yaml.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PROBE = join(root, 'test/ros_package/launch_probe.py');
@@ -162,17 +162,23 @@ async function checkVilAction(a: NodeAction, problems: string[]): Promise<Resolv
     const specs = await specsOf(node);
     const fqn = fullyQualifiedName(namespace, node);
     for (const file of rosArgs.paramsFiles) {
-      const rcl = readRclParams(readFileSync(file, 'utf8'));
-      problems.push(...rcl.errors.map((e) => `${file}: ${e}`));
-      for (const section of rcl.sections.filter((s) => nodeKeyMatches(s.key, fqn))) {
+      // Read as rcl reads it (nodes/runtime/params_yaml.ts, checked against real rcl in the ROS tier).
+      const rcl = new RclParams();
+      try {
+        rcl.addFilePath(file);
+      } catch (e) {
+        problems.push((e as Error).message);
+        continue;
+      }
+      for (const section of rcl.nodes().filter((s) => nodeKeyMatches(s.key, fqn))) {
         for (const p of section.params) {
           if (p.name === 'use_sim_time') {
-            if (p.type !== 'bool') problems.push(`${file}:${p.line}: use_sim_time is ${p.type} for rcl, not bool`);
+            if (p.value.type !== 'bool') problems.push(`${p.source}: use_sim_time is ${p.value.type} for rcl, not bool`);
             continue;
           }
           const spec = specs[p.name];
-          if (!spec) problems.push(`${file}:${p.line}: ${node} declares no parameter ${p.name}`);
-          else if (spec.type !== p.type) problems.push(`${file}:${p.line}: ${node}.${p.name} is ${p.type} as rcl reads it, declared ${spec.type}`);
+          if (!spec) problems.push(`${p.source}: ${node} declares no parameter ${p.name}`);
+          else if (spec.type !== p.value.type) problems.push(`${p.source}: ${node}.${p.name} is ${p.value.type} as rcl reads it, declared ${spec.type}`);
         }
       }
     }
@@ -220,50 +226,19 @@ describe('launch files', () => {
   });
 });
 
-describe('rcl params-file reading (the checker used below)', () => {
-  it('types scalars as rcl_yaml_param_parser get_value() does', () => {
-    const cases: [string, boolean, string][] = [
-      ['115200', false, 'integer'],
-      ['0x7FF', false, 'integer'],
-      ['010', false, 'integer'], // octal 8
-      ['08', false, 'double'], // strtol stops at 8; strtod takes it
-      ['100.0', false, 'double'],
-      ['1e6', false, 'double'],
-      ['.inf', false, 'double'],
-      ['yes', false, 'bool'],
-      ['Off', false, 'bool'],
-      ['n', false, 'bool'],
-      ['YES', true, 'string'],
-      ['115200', true, 'string'],
-      ['/dev/ttyACM0', false, 'string'],
-      ['127.0.0.1:30100', false, 'string'],
-      ['9223372036854775808', false, 'double'], // past int64: strtol overflows (ERANGE)
-    ];
-    for (const [text, quoted, type] of cases) expect(`${text} ${quoted} ${rclScalarType(text, quoted)}`).toBe(`${text} ${quoted} ${type}`);
-  });
-
-  it('accepts the node keys rcl accepts and refuses the others', () => {
-    for (const ok of ['/**', '/**/rtk_serial', 'rtk_serial', '/rtk_serial', '/vil/rtk_serial', '/vil/*', '/**/*']) expect(rclNodeKeyError(ok), ok).toBeUndefined();
-    for (const bad of ['/**/vil/rtk_serial', '/vil/rtk-serial', '/9vil/rtk_serial', '/vil//rtk_serial']) expect(rclNodeKeyError(bad), bad).toBeDefined();
-  });
-
-  it('refuses mixed lists, empty lists, values without a value, aliases', () => {
-    const r = readRclParams('/**/x:\n  ros__parameters:\n    a: [1.2, 0, 1.5]\n    b: []\n    c:\n    d: &x 1\n    e: *x\n');
-    expect(r.errors.join('\n')).toMatch(/a: rcl needs one element type per list, got double, integer, double/);
-    expect(r.errors.join('\n')).toMatch(/b: rcl cannot type an empty list/);
-    expect(r.errors.join('\n')).toMatch(/c: no value/);
-    expect(r.errors.join('\n')).toMatch(/d: rcl refuses anchors and aliases/);
-    expect(r.errors.join('\n')).toMatch(/e: rcl refuses anchors and aliases/);
-  });
-});
-
 describe('config/vil.params.yaml', () => {
   const text = readFileSync(PARAMS, 'utf8');
-  const rcl = readRclParams(text);
+  const rcl = new RclParams();
+  let readError: unknown;
+  try {
+    rcl.addFile(PARAMS, text);
+  } catch (e) {
+    readError = e;
+  }
 
   it('is a params file rcl reads without error, one /**/<node> section per registered node', () => {
-    expect(rcl.errors).toEqual([]);
-    expect(rcl.sections.map((s) => s.key).sort()).toEqual(Object.keys(NODES).map((n) => `/**/${n}`).sort());
+    expect(readError).toBeUndefined();
+    expect(rcl.nodes().map((s) => s.key).sort()).toEqual(Object.keys(NODES).map((n) => `/**/${n}`).sort());
   });
 
   it('`/**/<node>` keys match the node in any namespace and no other node (params.ts nodeKeyMatches, as rcl)', () => {
@@ -276,16 +251,17 @@ describe('config/vil.params.yaml', () => {
 
   it('every key is a parameter its node declares, with the type rcl will give the value', async () => {
     const problems: string[] = [];
-    for (const section of rcl.sections) {
+    for (const section of rcl.nodes()) {
       const node = section.key.split('/').pop()!;
       const specs = await specsOf(node);
       for (const p of section.params) {
         const spec = specs[p.name];
-        if (!spec) problems.push(`line ${p.line}: ${node} declares no ${p.name}`);
-        else if (spec.type !== p.type) problems.push(`line ${p.line}: ${node}.${p.name}: rcl reads ${p.type}, declared ${spec.type}`);
+        if (!spec) problems.push(`${p.source}: ${node} declares no ${p.name}`);
+        else if (spec.type !== p.value.type) problems.push(`${p.source}: rcl reads ${p.value.type}, declared ${spec.type}`);
       }
     }
     expect(problems).toEqual([]);
+    expect(rcl.nodes().flatMap((s) => s.params).length).toBeGreaterThan(20);
   });
 
   it('resolves with every node\'s declared parameters (types, ranges, choices) through nodes/runtime/params.ts', async () => {
@@ -370,7 +346,7 @@ describe('launch/bringup.launch.py', () => {
       expect(a.respawn).toBe(true);
       const rosArgs = parseRosArgs(argvOf(a));
       const sim = collectOverrides(rosArgs, fullyQualifiedName(rosArgs.namespace!, a.executable), a.executable).get('use_sim_time');
-      expect(sim?.value).toBe(true);
+      expect(sim?.value).toEqual({ type: 'bool', value: true });
     }
   });
 
@@ -464,7 +440,7 @@ describe('launch/replay.launch.py', () => {
     expect(resolved.get('sim_pose')!.values.udp_layout).toBe(''); // no UDP from a desk replay
     for (const a of vilActions(p)) {
       const rosArgs = parseRosArgs(argvOf(a));
-      expect(collectOverrides(rosArgs, `/${a.executable}`, a.executable).get('use_sim_time')?.value).toBe(true);
+      expect(collectOverrides(rosArgs, `/${a.executable}`, a.executable).get('use_sim_time')?.value).toEqual({ type: 'bool', value: true });
     }
     const rviz = nodeActions(p).find((a) => a.package === 'rviz2')!;
     expect(rviz.executable).toBe('rviz2');
@@ -510,7 +486,7 @@ describe('launch/replay.launch.py', () => {
     expect([...resolved.keys()].sort()).toEqual(['can_bridge', 'markers']);
     expect(resolved.get('can_bridge')!.values).toMatchObject({ source: 'recording', recording_files: [mf4, blf], recording_realtime: true, recording_stamps: 'replay', timebase: 'data', config_file: cfg });
     for (const a of vilActions(p)) {
-      expect(collectOverrides(parseRosArgs(argvOf(a)), `/${a.executable}`, a.executable).get('use_sim_time')?.value).toBe(false);
+      expect(collectOverrides(parseRosArgs(argvOf(a)), `/${a.executable}`, a.executable).get('use_sim_time')?.value).toEqual({ type: 'bool', value: false });
     }
     expect(nodeActions(p).find((a) => a.package === 'rviz2')!.parameters).toEqual([{ use_sim_time: false }]);
     // What applies to a bag only is refused with a recording.

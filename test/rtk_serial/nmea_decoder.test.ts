@@ -6,7 +6,7 @@
 // nmea_decoder.ts, the sentences' own fields, or JavaScript's Date.UTC — never from a previous run.
 import { describe, expect, it } from 'vitest';
 import { GnssStatus, NavSatFixCovariance, NavSatStatus } from '../../nodes/runtime/msg_types.js';
-import { resolveParams, type ParamOverride } from '../../nodes/runtime/params.js';
+import { collectOverrides, parseRosArgs, resolveParams } from '../../nodes/runtime/params.js';
 import { ConfigError } from '../../nodes/runtime/errors.js';
 import { rtkDecoderParams, decoderOptionsFromParams } from '../../nodes/rtk_serial/params.js';
 import { decode, fieldsOf, headingOf, iso, logSentences, prng, timeFieldOf, typeOf, withChecksum } from './nmea_helpers.js';
@@ -396,11 +396,11 @@ describe('malformed input', () => {
 });
 
 describe('parameters', () => {
-  const override = (entries: Record<string, unknown>) =>
-    new Map<string, ParamOverride>(Object.entries(entries).map(([k, v]) => [k, { value: v, source: 'test.yaml' }]));
+  // Overrides as -p gives them (values typed by rcl's rules).
+  const override = (entries: Record<string, string>) => collectOverrides(parseRosArgs(['--ros-args', ...Object.entries(entries).flatMap(([k, v]) => ['-p', `${k}:=${v}`])]), '/n', 'n');
 
   it('defaults map to the decoder\'s defaults; uere.* overrides reach the covariance', () => {
-    const { values } = resolveParams(rtkDecoderParams, override({ 'uere.rtk_fixed': 0.05, stamp_source: 'gnss', frame_id: 'gps_antenna' }));
+    const { values } = resolveParams(rtkDecoderParams, override({ 'uere.rtk_fixed': '0.05', stamp_source: 'gnss', frame_id: 'gps_antenna' }));
     const opts = decoderOptionsFromParams(values);
     expect(opts.stamp).toBe('gnss');
     expect(opts.frameId).toBe('gps_antenna');
@@ -412,6 +412,7 @@ describe('parameters', () => {
 
   it('a bad value is refused with a ConfigError naming the key', () => {
     expect(() => resolveParams(rtkDecoderParams, override({ stamp_source: 'gps' }))).toThrow(ConfigError);
-    expect(() => resolveParams(rtkDecoderParams, override({ 'uere.gps': -1 }))).toThrow(/uere\.gps/);
+    expect(() => resolveParams(rtkDecoderParams, override({ 'uere.gps': '-1.0' }))).toThrow(/uere\.gps/);
+    expect(() => resolveParams(rtkDecoderParams, override({ 'uere.gps': '3' }))).toThrow(/uere\.gps: expected a double, got an integer: 3 .*Fix: write 3\.0 for a double/);
   });
 });

@@ -101,7 +101,7 @@ describe('rtk_serial node', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toContain(file);
     expect((err as ConfigError).key).toBe('baud');
-    expect((err as ConfigError).message).toMatch(/Fix: set baud to a number/);
+    expect((err as ConfigError).message).toMatch(/baud: expected an integer, got a string: fast\. Fix: set baud to an integer/);
   });
 
   it('refuses an unknown source with the allowed choices', async () => {

@@ -3,7 +3,7 @@
 // use_sim_time), pino loggers, wall timers, and optional MCAP recording of everything published.
 import type { Logger } from 'pino';
 import type { CreateNodeOptions, Publisher, Qos, RosContext, RosNode, Subscription, Time, Timer } from '../ros.js';
-import { closestName, coerce, collectOverrides, didYouMean, fullyQualifiedName, normaliseNamespace, resolveParams, type ParamOverride, type ParamSpec, type ParamSpecs, type ParamValues, type RosArgs } from '../params.js';
+import { closestName, coerce, collectOverrides, didYouMean, fullyQualifiedName, normaliseNamespace, resolveParams, unusedOverrideNotes, type ParamOverride, type ParamSpec, type ParamSpecs, type ParamValues, type RosArgs } from '../params.js';
 import { nodeLogger, rootLogger } from '../logger.js';
 import { messageRegistry } from '../msg_registry.js';
 import { LocalGraph, type EndpointOwner, type LocalPublisher, type LocalSubscription } from './graph.js';
@@ -102,6 +102,7 @@ class LocalNode implements RosNode, EndpointOwner {
   declareParameters<S extends ParamSpecs>(specs: S): ParamValues<S> {
     this.assertAlive('declare parameters');
     const { values } = resolveParams(specs, this.overrides);
+    for (const note of unusedOverrideNotes(specs, this.overrides)) this.logger.warn(note);
     for (const k of Object.keys(specs)) {
       this.declared.add(k);
       this.parameterValues.set(k, { type: specs[k].type, value: (values as Record<string, unknown>)[k] });

@@ -8,6 +8,7 @@ const LOADERS: Record<string, () => Promise<FuzzTarget>> = {
   dbc: async () => (await import('./dbc.js')).dbcTarget,
   buslog: async () => (await import('./buslog.js')).buslogTarget,
   udp: async () => (await import('./udp.js')).udpTarget,
+  params: async () => (await import('./params.js')).paramsTarget,
 };
 
 export const TARGET_NAMES: readonly string[] = Object.keys(LOADERS);
