@@ -85,7 +85,8 @@ ARGUMENTS = (
      '(files of one drive, merged by time), read by can_bridge at their recorded pace'),
     ('rate', '1.0', 'playback rate (ros2 bag play --rate)'),
     ('loop', 'false', 'true: play the bag again and again (--loop); markers restart on the jump'),
-    ('delay', '2.0', 'seconds before playback starts, so every node is subscribed (--delay)'),
+    ('delay', '2.0', 'seconds between every decoder having subscribed and the start of playback, '
+     'for DDS discovery (--delay)'),
     ('decode', 'true', 'true: play the raw topics and decode them here; false: play every '
      'recorded topic as it is and start no decoder'),
     ('play_regex', RAW_TOPICS_REGEX, 'with decode:=true, the topics to play (--regex)'),
@@ -134,6 +135,10 @@ def launch_setup(context):
         overrides = {name: {'use_sim_time': True, **REPLAY_PARAMETERS[name]} for name in NODES}
         actions += decoders(context, NODES, overrides)
     actions += rviz(context, use_sim_time=True)
+    if decode:
+        # Played once every decoder has started and subscribed (play_when_ready.py), then --delay.
+        gate = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'play_when_ready.py')
+        play = [sys.executable, gate, *[f'/{name}' for name in NODES], '--', *play]
     actions.append(ExecuteProcess(cmd=play, name='bag_play', output='screen'))
     return actions
 

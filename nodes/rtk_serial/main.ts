@@ -112,7 +112,7 @@ async function startRtkSerial(node: RosNode): Promise<RunningNode> {
     const c = framer.counters;
     return {
       level: !portOk ? DiagnosticLevel.ERROR : !(fixAge < 2) ? DiagnosticLevel.WARN : DiagnosticLevel.OK,
-      message: !portOk ? `port ${link?.state}: ${link?.lastError}` : !(fixAge < 2) ? 'no recent fix' : 'receiving',
+      message: !portOk ? (link?.lastError ? `port ${link.state}: ${link.lastError}` : `port ${link?.state ?? 'closed'}`) : !(fixAge < 2) ? 'no recent fix' : 'receiving',
       values: {
         port_state: link?.state ?? 'topic',
         sentences_per_s: sentenceRate.takeRate(),
