@@ -2,15 +2,58 @@
 // and unknown-id counts, socket queue drops), the vehicle state's freshness, each object list's
 // assembly counters, and the replay source's own status.
 import type { RosNode, Time } from '../runtime/ros.js';
-import { DiagnosticLevel, type Diagnostics, type DiagnosticReport } from '../runtime/diagnostics.js';
+import { DiagnosticLevel, Diagnostics, type DiagnosticReport } from '../runtime/diagnostics.js';
+import { DataTicker } from './data_ticker.js';
 import type { BusState } from './can_error.js';
 import type { Bus } from './bus.js';
 import type { Outputs } from './outputs.js';
 import type { SourceKind, StartedSource } from './sources.js';
 
-export function addBridgeDiagnostics(diagnostics: Diagnostics, node: RosNode, source: SourceKind, buses: Map<string, Bus>, outputs: Outputs, started: StartedSource): void {
+/**
+ * can_bridge's diagnostics. On the ROS clock they are published every second; in data time
+ * (timebase data: replays, `vil import`) once per second of data and once at the last frame, each
+ * stamped and its rates measured in data time: a bag written from a recording holds the same
+ * reports however fast it was converted.
+ */
+export function createBridgeDiagnostics(node: RosNode, source: SourceKind, buses: Map<string, Bus>, outputs: Outputs, started: StartedSource, dataTime: boolean): Diagnostics {
+  const diagnostics = new Diagnostics(node, dataTime ? 'caller' : 'clock');
+  let report: DataReport | undefined;
+  if (dataTime) {
+    const r: DataReport = { now: { sec: 0, nanosec: 0 }, windowS: 1 };
+    let previous: Time | undefined;
+    const publishAt = (t: Time) => {
+      // The first report covers the second from the first frame (the ticker starts there).
+      r.windowS = previous ? t.sec - previous.sec + (t.nanosec - previous.nanosec) * 1e-9 : 1;
+      r.now = t;
+      previous = t;
+      report = r;
+      try {
+        diagnostics.publish(t);
+      } finally {
+        report = undefined;
+      }
+    };
+    outputs.tickers.push(new DataTicker(1, publishAt));
+    outputs.endOfData.push((last) => {
+      if (!previous || previous.sec !== last.sec || previous.nanosec !== last.nanosec) publishAt(last);
+    });
+  }
+  addBridgeDiagnostics(diagnostics, node, source, buses, outputs, started, () => report);
+  return diagnostics;
+}
+
+/** The time and window of a report made in data time. */
+interface DataReport {
+  now: Time;
+  windowS: number;
+}
+
+function addBridgeDiagnostics(diagnostics: Diagnostics, node: RosNode, source: SourceKind, buses: Map<string, Bus>, outputs: Outputs, started: StartedSource, dataReport: () => DataReport | undefined): void {
   for (const bus of buses.values()) {
-    diagnostics.add(`bus ${bus.plan.name}`, bus.plan.iface, () => busReport(bus, source, node.now()));
+    diagnostics.add(`bus ${bus.plan.name}`, bus.plan.iface, () => {
+      const d = dataReport();
+      return busReport(bus, source, d?.now ?? node.now(), d?.windowS);
+    });
   }
   const v = outputs.vehicle;
   if (v) {
@@ -78,7 +121,8 @@ export function addBridgeDiagnostics(diagnostics: Diagnostics, node: RosNode, so
   if (started.status) diagnostics.add(started.status.name, started.status.hardwareId, started.status.report);
 }
 
-export function busReport(bus: Bus, source: string, now: Time): DiagnosticReport {
+/** `windowS`: the report window in data time (default: measured on the monotonic clock). */
+export function busReport(bus: Bus, source: string, now: Time, windowS?: number): DiagnosticReport {
   const src = bus.source;
   const up = src ? src.state.up : true;
   const busState: BusState = src ? src.state.busState : bus.tracker.state;
@@ -113,7 +157,7 @@ export function busReport(bus: Bus, source: string, now: Time): DiagnosticReport
       source,
       link: src ? (up ? 'up' : 'down') : source,
       bus_state: busState,
-      frames_per_s: bus.rate.takeRate(),
+      frames_per_s: bus.rate.takeRate(windowS),
       frames: bus.rate.total,
       fd_frames: bus.fdFrames,
       error_frames: bus.errorFrames,

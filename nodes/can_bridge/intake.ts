@@ -39,10 +39,11 @@ export class Intake {
   }
 
   private take(bus: Bus, f: CanFrame): void {
-    bus.rate.add();
-    bus.lastFrame = f.stamp;
+    // Data-time schedules first: what they publish is due before this frame.
     const tickers = this.outputs.tickers;
     for (let i = 0; i < tickers.length; i++) tickers[i].advance(f.stamp);
+    bus.rate.add();
+    bus.lastFrame = f.stamp;
     if (f.fd && !bus.plan.fd) {
       bus.ignoredFd++;
       return;
@@ -99,5 +100,6 @@ export class Intake {
   /** End of a replay: the data-time schedules fire up to the last frame. */
   flush(last: Time): void {
     for (const t of this.outputs.tickers) t.flush(last);
+    for (const end of this.outputs.endOfData) end(last);
   }
 }

@@ -20,14 +20,14 @@ import type { RosNode } from '../runtime/ros.js';
 import type { NodeDefinition, RunningNode } from '../runtime/run.js';
 import { defineParams } from '../runtime/params.js';
 import { ConfigError } from '../runtime/errors.js';
-import { Diagnostics } from '../runtime/diagnostics.js';
+import type { Diagnostics } from '../runtime/diagnostics.js';
 import { describeDbcWarnings } from '../dbc/load.js';
 import { loadBridgeConfig, resolveFile, type BridgePlan } from './bridge_config.js';
 import { createBuses } from './bus.js';
 import { createOutputs } from './outputs.js';
 import { Intake } from './intake.js';
 import { startSource, type SourceKind, type StartedSource } from './sources.js';
-import { addBridgeDiagnostics } from './bridge_diagnostics.js';
+import { createBridgeDiagnostics } from './bridge_diagnostics.js';
 
 export const canBridgeParams = defineParams({
   source: {
@@ -74,7 +74,7 @@ export const canBridgeParams = defineParams({
     default: 'auto',
     choices: ['auto', 'clock', 'data'],
     description:
-      'what paces vehicle_state and rate-published object lists, and what ages are measured against: clock = the ROS clock; data = the stamps of the frames (replays); auto = data for candump and recording, clock otherwise',
+      'what paces vehicle_state, rate-published object lists and /diagnostics, and what ages are measured against: clock = the ROS clock; data = the stamps of the frames (replays); auto = data for candump and recording, clock otherwise',
   },
   publish_raw: { type: 'bool', default: true, description: 'publish every received frame on vil/can/<bus>/raw (and raw_fd); ignored with source topic' },
   qos_depth: { type: 'integer', default: 1000, min: 1, max: 100_000, description: 'keep-last depth of the raw and decoded topics (bursts of a busy bus must fit)' },
@@ -147,8 +147,7 @@ async function startCanBridge(node: RosNode): Promise<CanBridgeRunning> {
   );
 
   // -- diagnostics ---------------------------------------------------------------------------
-  const diagnostics = new Diagnostics(node);
-  addBridgeDiagnostics(diagnostics, node, source, buses, outputs, started);
+  const diagnostics = createBridgeDiagnostics(node, source, buses, outputs, started, dataTime);
 
   return {
     plan,

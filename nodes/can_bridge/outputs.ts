@@ -24,6 +24,8 @@ export interface Outputs {
   groups: ObjectListOutput[];
   /** Data-time schedules (timebase data): advanced by every frame, flushed at a replay's end. */
   tickers: DataTicker[];
+  /** Called once a replay has ended, after the tickers' flush, with the last frame's stamp. */
+  endOfData: ((last: Time) => void)[];
 }
 
 export interface OutputOptions {
@@ -83,5 +85,5 @@ export function createOutputs(node: RosNode, plan: BridgePlan, buses: Map<string
     if (g.rateHz > 0) every(g.rateHz, () => group.publishLatest(send));
   }
 
-  return { vehicle, groups, tickers };
+  return { vehicle, groups, tickers, endOfData: [] };
 }

@@ -31,17 +31,25 @@ export interface DiagnosticReport {
 
 export type DiagnosticTask = () => DiagnosticReport;
 
+/**
+ * When reports are published: 'clock' — every second on a ROS timer, and once right after
+ * start-up; 'caller' — only when the owner calls publish() (a node whose time is its data's, as
+ * can_bridge replaying a recording: it reports once per second of data time, so a bag it writes
+ * is the same however fast the conversion ran).
+ */
+export type DiagnosticsSchedule = 'clock' | 'caller';
+
 export class Diagnostics {
   private readonly tasks: { name: string; hardwareId: string; run: DiagnosticTask }[] = [];
   private readonly publisher: Publisher<DiagnosticArrayMsg>;
 
   constructor(
     private readonly node: RosNode,
-    periodMs = 1000,
+    private readonly schedule: DiagnosticsSchedule = 'clock',
   ) {
     // Absolute: /diagnostics is one topic per system, whatever the node's namespace.
     this.publisher = node.createPublisher<DiagnosticArrayMsg>('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 'default');
-    node.createTimer(periodMs, () => this.publish());
+    if (schedule === 'clock') node.createTimer(1000, () => this.publish());
   }
 
   /**
@@ -52,7 +60,7 @@ export class Diagnostics {
    */
   add(name: string, hardwareId: string, run: DiagnosticTask): void {
     this.tasks.push({ name: `${this.node.name}: ${name}`, hardwareId, run });
-    if (this.tasks.length === 1 && !this.node.useSimTime) {
+    if (this.tasks.length === 1 && this.schedule === 'clock' && !this.node.useSimTime) {
       setImmediate(() => {
         try {
           this.publish();
@@ -63,8 +71,8 @@ export class Diagnostics {
     }
   }
 
-  /** Builds the message now (also used by tests and `vil doctor`). */
-  collect(): DiagnosticArrayMsg {
+  /** Builds the message, stamped `stamp` (default: the node's clock now); also used by tests and `vil doctor`. */
+  collect(stamp: Time = this.node.now()): DiagnosticArrayMsg {
     const status: DiagnosticStatusMsg[] = this.tasks.map((t) => {
       let r: DiagnosticReport;
       try {
@@ -80,11 +88,11 @@ export class Diagnostics {
         values: Object.entries(r.values).map(([key, value]) => ({ key, value: formatValue(value) })),
       };
     });
-    return { header: { stamp: this.node.now(), frame_id: '' }, status };
+    return { header: { stamp, frame_id: '' }, status };
   }
 
-  publish(): void {
-    if (this.tasks.length) this.publisher.publish(this.collect());
+  publish(stamp?: Time): void {
+    if (this.tasks.length) this.publisher.publish(this.collect(stamp));
   }
 }
 
@@ -104,10 +112,13 @@ export class RateCounter {
     this.windowCount += n;
   }
 
-  /** Events per second since the previous call. */
-  takeRate(): number {
+  /**
+   * Events per second since the previous call. `windowSeconds`: the window's length on another
+   * clock than the monotonic one (data time, when the caller reports per second of data).
+   */
+  takeRate(windowSeconds?: number): number {
     const now = performance.now();
-    const dt = (now - this.windowStart) / 1000;
+    const dt = windowSeconds ?? (now - this.windowStart) / 1000;
     const rate = dt > 0 ? this.windowCount / dt : 0;
     this.windowStart = now;
     this.windowCount = 0;

@@ -170,6 +170,9 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
     // from launch, which forwards SIGINT to every process it started. A repeat that soon is the
     // same request; only a later one (someone pressing Ctrl-C again, launch escalating to SIGTERM
     // after its timeout) means "stop waiting".
+    // Nodes run until a signal, as ROS nodes spin: a node with nothing scheduled (can_bridge after
+    // a replay in data time) must not let the process end unasked with its recording unfinished.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
     let shuttingDown = false;
     let firstSignalAt = 0;
     let giveUp: () => void = () => undefined;
@@ -186,6 +189,7 @@ export async function runNodesMain(defs: readonly NodeDefinition[], argv: readon
       }
       shuttingDown = true;
       firstSignalAt = performance.now();
+      clearInterval(keepAlive);
       log.info({ signal }, 'shutting down');
       let code = 0;
       const deadline = setTimeout(giveUp, STOP_DEADLINE_MS);

@@ -77,6 +77,8 @@ decoded:
     throw new Error(`${e.message}: ${diag('vcan0').socket_drops_note}`);
   });
   const before = diag('vcan0');
+  // Judged from here on: before the first frame the node rightly warned 'no frame received yet'.
+  const publishedBefore = published.length;
   const kernelBefore = rcvlists();
   const rxPacketsBefore = sysfs('vcan0', 'rx_packets');
   const rawBefore = raw0.length;
@@ -102,7 +104,9 @@ decoded:
   const sentinels = raw0.filter((m) => m.id === 0x7ff && m.data[0] === 0xee).length;
   let after: Record<string, string | number> = {};
   await waitFor('settled after the burst', () => String((after = diag('vcan0')).socket_drops_note).startsWith('exact'), 120_000);
-  await sleep(1500); // one more /diagnostics publication
+  // Two more /diagnostics publications after the settled sample: the warning has been followed by OK.
+  const settledAt = published.length;
+  await waitFor('two /diagnostics publications after the burst settled', () => published.length > settledAt + 1, 120_000);
   const kernelAfter = rcvlists();
   const rxPacketsAfter = sysfs('vcan0', 'rx_packets');
   const lines = await candump.stop();
@@ -114,7 +118,7 @@ decoded:
     sentinels,
     before,
     after,
-    publishedWarnings: published.filter((p) => p.level !== 0),
+    publishedWarnings: published.slice(publishedBefore).filter((p) => p.level !== 0),
     publishedLast: published.at(-1),
     vcan1: diag('vcan1'),
     vcan2: diag('vcan2'),

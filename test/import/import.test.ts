@@ -123,21 +123,22 @@ describe('vil import: decoded values equal cantools\'s, every raw frame in the b
 });
 
 describe('vil import: the bag holds what can_bridge publishes live on the same recording', () => {
-  it('same topics, same messages, in the same order (diagnostics aside, which run on the wall clock)', async () => {
+  it('same topics, same messages, in the same order (diagnostics too: both report in data time)', async () => {
     const rec = join(FIX, 'mf4/css_2F6913DB_1089_00000001.MF4');
     const config = join(dir, 'gnss.yaml');
     writeFileSync(config, `buses:\n  gnss: {recording_channel: 2, dbc: ${dbc('gnss.dbc')}}\n  other: {recording_channel: 1}\ndecoded:\n  - {bus: gnss, messages: [gnss_pos, gnss_imu], per_message: true}\n`);
     const out = join(dir, 'config.mcap');
     const r = await vilImport([rec, '--config', config, '--out', out]);
     expect(r.code).toBe(0);
-    const bag = (await readMcap(out)).filter((m) => m.topic !== '/diagnostics');
-    const topics = ['/vil/can/gnss/raw', '/vil/can/other/raw', '/vil/can/decoded/gnss_pos', '/vil/can/decoded/gnss_imu'];
+    const bag = await readMcap(out);
+    const topics = ['/vil/can/gnss/raw', '/vil/can/other/raw', '/vil/can/decoded/gnss_pos', '/vil/can/decoded/gnss_imu', '/diagnostics'];
     expect([...new Set(bag.map((m) => m.topic))].sort()).toEqual([...topics].sort());
     const rig = await startBridge({ source: 'recording', config_file: config, recording_files: [rec], recording_realtime: false, recording_stamps: 'log' }, [
       ['can_msgs/msg/Frame', topics[0]],
       ['can_msgs/msg/Frame', topics[1]],
       ['vil/msg/DecodedSignals', topics[2]],
       ['vil/msg/DecodedSignals', topics[3]],
+      ['diagnostic_msgs/msg/DiagnosticArray', topics[4]],
     ]);
     try {
       await replayed(rig);
@@ -145,7 +146,7 @@ describe('vil import: the bag holds what can_bridge publishes live on the same r
       for (const t of topics) {
         const live = rig.on<unknown>(t);
         const recorded = bag.filter((m: McapMessage) => m.topic === t).map((m) => m.message);
-        expect(live.length, t).toBeGreaterThan(100);
+        expect(live.length, t).toBeGreaterThan(t === '/diagnostics' ? 10 : 100);
         expect(plain(recorded), t).toEqual(plain(live));
       }
     } finally {
@@ -172,6 +173,45 @@ describe('vil import: several recordings of one drive', () => {
       const want = refs.filter((x) => x.channel === ch).map((x) => x.us);
       expect(got).toEqual([...want].sort((x, y) => x - y));
     }
+  });
+});
+
+describe('vil import: /diagnostics in data time', () => {
+  it('one report per second of data from the first frame and one at the last frame, stamped in data time; frames_per_s adds up to the frames; the same bag twice', async () => {
+    const rec = join(FIX, 'mf4/css_2F6913DB_0004_00000001.MF4');
+    const reportsOf = async (name: string) => {
+      const out = join(dir, name);
+      expect((await vilImport([rec, '--dbc', `2=${dbc('canmod-gps.dbc')}`, '--out', out])).code).toBe(0);
+      return (await readMcap(out)).filter((m) => m.topic === '/diagnostics');
+    };
+    const reports = await reportsOf('diag1.mcap');
+    const ref = readRef(`${rec}.candump`);
+    const first = Math.min(...ref.map((x) => x.us));
+    const last = Math.max(...ref.map((x) => x.us));
+    type Diag = { header: { stamp: Time }; status: { name: string; message: string; values: { key: string; value: string }[] }[] };
+    const stamps = reports.map((m) => us((m.message as Diag).header.stamp));
+    const wantStamps = [...Array.from({ length: Math.floor((last - first) / 1e6) }, (_, k) => first + (k + 1) * 1e6), last];
+    expect(stamps).toEqual(wantStamps);
+    // log time = header stamp: the bag reads as if recorded live
+    expect(reports.map((m) => Number(m.logTime / 1000n))).toEqual(wantStamps);
+    // frames_per_s × each report's window (in data time) adds up to the frames of each bus
+    for (const ch of [1, 2]) {
+      let frames = 0;
+      let prev = first;
+      for (const m of reports) {
+        const t = us((m.message as Diag).header.stamp);
+        const bus = (m.message as Diag).status.find((x) => x.name === `can_bridge: bus can${ch}`)!;
+        frames += Number(bus.values.find((v) => v.key === 'frames_per_s')!.value) * ((t - prev) / 1e6);
+        prev = t;
+      }
+      const want = ref.filter((x) => x.channel === ch).length;
+      expect(Math.abs(frames - want), `can${ch}`).toBeLessThan(0.01 * want + 1);
+    }
+    const lastBus2 = (reports.at(-1)!.message as Diag).status.find((x) => x.name === 'can_bridge: bus can2')!;
+    expect(lastBus2.values.find((v) => v.key === 'frames')!.value).toBe(String(ref.filter((x) => x.channel === 2).length));
+    // converting again gives the same reports, however fast it ran
+    const again = await reportsOf('diag2.mcap');
+    expect(again.map((m) => m.message)).toEqual(reports.map((m) => m.message));
   });
 });
 
@@ -229,7 +269,11 @@ describe('vil import: the command line', () => {
     expect(code).toBe(0);
     expect(err.split('\n').filter((l) => l.includes('left out'))).toEqual([`DBC ${broken}: 1 message left out:`, `  ${broken}:${readFileSync(broken, 'utf8').split('\n').length - 1}: message Broken left out: signal S (start 12, 8 bits, little_endian) needs 3 bytes but the message is 2 bytes long`]);
     expect(err).toMatch(/5,588 frames converted in/);
-    expect(err).toMatch(new RegExp(`${out.replace(/[.]/g, '\\.')}: 10,664 messages on 3 topics`));
+    // raw frames of both buses + decoded messages + the reports on /diagnostics
+    const reports = (await readMcap(out)).filter((m) => m.topic === '/diagnostics').length;
+    expect(reports).toBeGreaterThan(60); // a report per second of the 63 s of data
+    const total = (221 + 5_367 + 5_076 + reports).toLocaleString('en-US');
+    expect(err).toMatch(new RegExp(`${out.replace(/[.]/g, '\\.')}: ${total} messages on 4 topics`));
     expect(err).toContain('bus can1 (channel 1, no DBC): 221 frames, 0 decoded');
     expect(err).toContain('bus can2 (channel 2, broken.dbc): 5,367 frames, 5,076 decoded, 291 with ids the DBC does not know (0x10)');
     expect(err).toContain('groups skipped: LIN_');
