@@ -4,8 +4,8 @@
 //    every syscall trapped by ptrace, so far slower per frame than a native kernel): the node with
 //    source socketcan on vcan0..vcan3, canplayer sending a Toyota frame mix at
 //    VIL_BENCH_CAN_RATE (default 8000) frames/s per interface for VIL_BENCH_CAN_SECONDS (default
-//    30) s. Figures: drops (frames sent − received by the node), CPU of the node process in % of
-//    one core, latency kernel receive stamp → decoded message delivered (p50/p99). canplayer and
+//    10: the guest then drains its socket queues for several times as long) s. Figures: drops
+//    (frames sent − received by the node), CPU of the node process in % of one core, latency kernel receive stamp → decoded message delivered (p50/p99). canplayer and
 //    the UML kernel share the guest's one CPU with the node. Then one interface at the target rate
 //    and four at an eighth of it, nearer what the guest sustains (VIL_BENCH_CAN_EXTRA=0 skips
 //    these). UML figures measure the emulation as much as the node: compare the host figure.
@@ -61,7 +61,7 @@ function inVm(seconds: number, rate: number, ifaces: number): VmResult {
       String(rate),
       String(ifaces),
     ],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, VIL_CANVM_MEM: '1536M', VIL_CANVM_TIMEOUT: String(seconds * 6 + 240), VIL_LOG_PRETTY: '0', VIL_LOG_LEVEL: 'error' }, maxBuffer: 64 << 20 },
+    { cwd: root, encoding: 'utf8', env: { ...process.env, VIL_CANVM_MEM: '1536M', VIL_CANVM_TIMEOUT: String(seconds * 20 + 300), VIL_LOG_PRETTY: '0', VIL_LOG_LEVEL: 'error' }, maxBuffer: 64 << 20 },
   );
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (r.status !== 0 || !line) throw new Error(`VM benchmark failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
@@ -119,7 +119,7 @@ export async function hostReplay(frames: number, ifaces: number): Promise<void> 
 }
 
 export async function run(): Promise<void> {
-  const seconds = Number(process.env.VIL_BENCH_CAN_SECONDS ?? 30);
+  const seconds = Number(process.env.VIL_BENCH_CAN_SECONDS ?? 10);
   const rate = Number(process.env.VIL_BENCH_CAN_RATE ?? 8000);
   const ifaces = Number(process.env.VIL_BENCH_CAN_IFACES ?? 4);
   report('can_bridge in the UML VM (target)', inVm(seconds, rate, ifaces), true);
