@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createLocalContext } from '../../nodes/runtime/local/context.js';
 import { parseRosArgs } from '../../nodes/runtime/params.js';
@@ -113,6 +113,7 @@ export async function hostReplay(frames: number, ifaces: number): Promise<void> 
   const cpu = process.cpuUsage(cpu0);
   await started.stop();
   await ctx.shutdown();
+  rmSync(dir, { recursive: true, force: true });
   const n = lines.length;
   console.log(`host, candump replay as fast as possible (${ifaces} buses, ${n} frames; parse + raw publish + decode + DecodedSignals publish + delivery, CDR both ways):`);
   console.log(`  intake throughput: ${Math.round(n / (ms / 1000))} frames/s on one core (${((cpu.user + cpu.system) / n).toFixed(1)} µs CPU per frame); decoded delivered ${delivered} of ${n}`);

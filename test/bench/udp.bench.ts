@@ -4,7 +4,7 @@
 //   - encode throughput of a 64-object ObjectList layout (packets/s)
 //   VIL_BENCH_UDP_SAMPLES (default 5000) latency samples.
 import dgram from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -208,7 +208,11 @@ function encodeThroughput(): void {
 }
 
 export async function run(): Promise<void> {
-  encodeThroughput();
-  await latency();
-  await tenRoutes();
+  try {
+    encodeThroughput();
+    await latency();
+    await tenRoutes();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
