@@ -16,7 +16,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runImport } from '../../nodes/cli/import.js';
+import { IMPORT_HEAP_MB, runImport } from '../../nodes/cli/import.js';
+import { spawnSync } from 'node:child_process';
 import { readMcap, readMcapInfo, type McapMessage } from '../../nodes/runtime/local/mcap_read.js';
 import type { DecodedSignalsMsg } from '../../nodes/can_bridge/decoded_signals.js';
 import type { CanMsgsFrame } from '../../nodes/can_bridge/raw_frames.js';
@@ -212,6 +213,28 @@ describe('vil import: /diagnostics in data time', () => {
     // converting again gives the same reports, however fast it ran
     const again = await reportsOf('diag2.mcap');
     expect(again.map((m) => m.message)).toEqual(reports.map((m) => m.message));
+  });
+});
+
+describe('vil import: memory (the built CLI)', () => {
+  it('a conversion runs with a bounded heap (so its RSS does not grow with the file); a limit the user gives is kept', () => {
+    const cli = join(dirname(fileURLToPath(import.meta.url)), '../../dist/nodes/cli/main.js');
+    expect(existsSync(cli), 'dist/ is built by `npm test` (pretest: npm run build)').toBe(true);
+    const rec = join(FIX, 'mf4/css_2F6913DB_0004_00000001.MF4');
+    const heapLimit = (env: Record<string, string>, name: string) => {
+      const out = join(dir, name);
+      const r = spawnSync(process.execPath, [cli, 'import', rec, '--dbc', `2=${dbc('canmod-gps.dbc')}`, '--out', out], { encoding: 'utf8', env: { ...process.env, ...env } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(existsSync(out)).toBe(true);
+      const m = /5,588 frames converted in .*peak RSS (\d+) MB, heap limit (\d+) MB\)/.exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      return Number(m![2]);
+    };
+    const bounded = heapLimit({ NODE_OPTIONS: '' }, 'heap-default.mcap');
+    // old space IMPORT_HEAP_MB plus V8's young generation
+    expect(bounded).toBeGreaterThanOrEqual(IMPORT_HEAP_MB);
+    expect(bounded).toBeLessThan(IMPORT_HEAP_MB + 100);
+    expect(heapLimit({ NODE_OPTIONS: '--max-old-space-size=1024' }, 'heap-user.mcap')).toBeGreaterThanOrEqual(1024);
   });
 });
 

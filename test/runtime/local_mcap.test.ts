@@ -15,6 +15,7 @@ import { parseRosArgs } from '../../nodes/runtime/params.js';
 import { createLocalContext } from '../../nodes/runtime/local/context.js';
 import { codecFor } from '../../nodes/runtime/codecs.js';
 import { readMcap, readMcapInfo, type McapMessage } from '../../nodes/runtime/local/mcap_read.js';
+import type { McapRecorder } from '../../nodes/runtime/local/recorder.js';
 import { messageRegistry } from '../../nodes/runtime/msg_registry.js';
 import { typeHash } from '../../nodes/runtime/type_hash.js';
 import { hex, loadF9p, navSatFix, python, sentenceMsg, stampOf } from './helpers.js';
@@ -217,6 +218,26 @@ describe('MCAP recording with use_sim_time', () => {
       ['/can', 1622547831_000_000_005n],
       ['/can', 1622547831_000_000_005n],
     ]);
+  });
+
+  it('backpressure by bytes as well as messages (vil import): backlogBelow waits until both are below their limits', async () => {
+    const path = join(dir, 'bytes.mcap');
+    const ctx = createLocalContext(parseRosArgs([]), { recordPath: path });
+    const recorder = ctx.graph.sink as McapRecorder;
+    const pub = ctx.createNode('n').createPublisher('std_msgs/msg/String', '/big');
+    const big = { data: 'x'.repeat(100_000) };
+    for (let i = 0; i < 20; i++) pub.publish(big); // queued, not yet written: 20 messages, 2 MB
+    expect(recorder.backlog).toBe(20);
+    expect(recorder.backlogBytes).toBeGreaterThan(20 * 100_000);
+    let resolved = false;
+    const waiting = recorder.backlogBelow(1000, 300_000).then(() => (resolved = true));
+    await Promise.resolve();
+    expect(resolved).toBe(false); // few messages, but too many bytes
+    await waiting;
+    expect(recorder.backlogBytes).toBeLessThanOrEqual(300_000);
+    expect(resolved).toBe(true);
+    await ctx.shutdown();
+    expect((await readMcap(path)).filter((m) => m.topic === '/big')).toHaveLength(20);
   });
 
   it('a failing disk (/dev/full) stops the recording, not the graph', async () => {

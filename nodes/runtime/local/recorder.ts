@@ -76,7 +76,7 @@ export class McapRecorder implements MessageSink {
   backlogBytes = 0;
   /** Messages taken from the queue by the pump and not yet written. */
   private inFlight = 0;
-  private belowWaiters: { limit: number; resolve: () => void }[] = [];
+  private belowWaiters: { limit: number; maxBytes: number; resolve: () => void }[] = [];
   private started: Promise<void>;
   private failed: Error | undefined;
   private closing = false;
@@ -189,20 +189,21 @@ export class McapRecorder implements MessageSink {
   }
 
   /**
-   * Resolves once at most `limit` messages wait for the writer (at once when fewer do, or when
-   * the recording failed or closed): backpressure for producers that can wait (vil import).
+   * Resolves once at most `limit` messages and `maxBytes` bytes wait for the writer (at once when
+   * fewer do, or when the recording failed or closed): backpressure for producers that can wait
+   * (vil import).
    */
-  backlogBelow(limit: number): Promise<void> {
-    if (this.backlog <= limit || this.failed || this.closing) return Promise.resolve();
-    return new Promise((resolve) => this.belowWaiters.push({ limit, resolve }));
+  backlogBelow(limit: number, maxBytes = Infinity): Promise<void> {
+    if ((this.backlog <= limit && this.backlogBytes <= maxBytes) || this.failed || this.closing) return Promise.resolve();
+    return new Promise((resolve) => this.belowWaiters.push({ limit, maxBytes, resolve }));
   }
 
   private wakeBelow(): void {
     if (this.belowWaiters.length === 0) return;
     const done = this.failed !== undefined || this.closing;
-    const keep: { limit: number; resolve: () => void }[] = [];
+    const keep: { limit: number; maxBytes: number; resolve: () => void }[] = [];
     for (const w of this.belowWaiters) {
-      if (done || this.backlog <= w.limit) w.resolve();
+      if (done || (this.backlog <= w.limit && this.backlogBytes <= w.maxBytes)) w.resolve();
       else keep.push(w);
     }
     this.belowWaiters = keep;
