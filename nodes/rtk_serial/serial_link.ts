@@ -7,12 +7,15 @@
 // the device has been seen absent and is back, it is opened at once instead of after the rest of
 // the back-off, so a receiver that is replugged loses no more epochs than the replug itself. A
 // device that is present but fails to open (permissions, busy) keeps the back-off.
+//
+// While open, the path is polled too: a pulled USB adapter takes its device node with it, and
+// that absence is the loss even when the port itself has not (yet) reported an error.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
 
-/** Existence poll of the device path while waiting (the watcher usually reacts first). */
+/** Existence poll of the device path while open, and while waiting (the watcher usually reacts first). */
 const DEVICE_POLL_MS = 50;
 
 export type LinkState = 'closed' | 'opening' | 'open' | 'waiting' | 'stopped';
@@ -105,11 +108,15 @@ export class SerialLink {
       this.retryMs = this.options.minRetryMs;
       this.lastError = '';
       this.setState('open');
+      this.pollTimer = setInterval(() => {
+        if (this.port === port && this.state === 'open' && !existsSync(this.options.path)) this.lost(port, 'device removed');
+      }, DEVICE_POLL_MS);
     });
   }
 
   private lost(port: SerialPort, reason: string): void {
     if (this.port !== port || this.state === 'stopped') return;
+    this.unwatch();
     this.port = undefined;
     if (this.state === 'open') this.counters.disconnects++;
     if (port.isOpen) port.close(() => undefined);

@@ -9,7 +9,7 @@
 // counts epochs. The receiver writes an epoch every few milliseconds from the moment the device is
 // back; every epoch written after the link reported the port open must arrive, in order.
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,7 +49,9 @@ describe('serial link: a device that vanishes and comes back', () => {
 
     // The receiver is unplugged: the link loses the port and waits (60 s back-off).
     await pty.stop();
-    await waitFor(() => link!.state === 'waiting', 'the link to notice the loss', 240_000);
+    await waitFor(() => link!.state === 'waiting', 'the link to notice the loss', 240_000).catch((e: Error) => {
+      throw new Error(`${e.message} (states: ${states.join(' → ')}; device path ${existsSync(device) ? 'still there' : 'gone'})`);
+    });
     const opensBefore = link.counters.opens;
 
     // Plugged in again: the receiver sends epochs from now on, until the link reports the port open.
@@ -84,5 +86,24 @@ describe('serial link: a device that vanishes and comes back', () => {
     const got = [...received.matchAll(/vil epoch (\d+)\*/g)].map((m) => Number(m[1])).filter((n) => n >= writtenAtOpen);
     expect(got).toEqual(Array.from({ length: after }, (_, i) => writtenAtOpen + i));
     expect(states.filter((s) => s === 'open')).toHaveLength(2);
+  }, 600_000);
+
+  it('a device node that vanishes while the port reports nothing (a pulled USB adapter) is a loss too', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vil-vanish-'));
+    const device = join(dir, 'ttyGNSS');
+    pty = new PtyPair(device, join(dir, 'feed'));
+    await pty.start();
+    const details: string[] = [];
+    link = new SerialLink(
+      { path: device, baudRate: 115200, minRetryMs: 60_000, maxRetryMs: 60_000, logger: pino({ level: 'silent' }) },
+      { data: () => undefined, state: (s, detail) => details.push(`${s}${detail ? `: ${detail}` : ''}`) },
+    );
+    link.start();
+    await waitFor(() => link!.state === 'open', 'the first open', 240_000);
+    // Only the path goes: socat keeps the pty's other end open, so the port sees no hang-up.
+    rmSync(device);
+    await waitFor(() => link!.state === 'waiting', 'the link to notice the vanished device', 240_000);
+    expect(details.at(-1)).toMatch(/^waiting: device removed; retrying in 60000 ms$/);
+    expect(link.counters.disconnects).toBe(1);
   }, 600_000);
 });
