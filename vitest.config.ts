@@ -8,6 +8,7 @@ export default defineConfig({
     // Native addons (serialport, socketcan) and child processes: forks, not worker threads.
     pool: 'forks',
     // Each test file's temporary files in a directory of its own, removed after the file.
+    globalSetup: ['./test/helpers/tmp_per_run.ts'],
     setupFiles: ['./test/helpers/tmp_per_file.ts'],
     // Limits that only catch a hang: no test waits for time to pass, and a loaded machine (load
     // average 10 on 2 cores) makes the slow ones (User-mode Linux guests, the demo) several times

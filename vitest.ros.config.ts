@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     include: ['test/ros/**/*.test.ts'],
     // vil built with colcon once per run (global_setup.ts), for the tests that launch it.
-    globalSetup: ['./test/ros/global_setup.ts'],
+    globalSetup: ['./test/helpers/tmp_per_run.ts', './test/ros/global_setup.ts'],
     // One file at a time: each starts ROS processes of its own; on 2 cores, together they would
     // only slow each other down.
     fileParallelism: false,

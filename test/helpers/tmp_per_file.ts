@@ -9,4 +9,5 @@ import { afterAll } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'vil-test-'));
 process.env.TMPDIR = dir;
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const remove = () => rmSync(dir, { recursive: true, force: true });
+afterAll(remove); // (the run's directory, tmp_per_run.ts, takes what this misses)
