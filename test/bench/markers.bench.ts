@@ -8,30 +8,14 @@ import { markersNode } from '../../nodes/markers/main.js';
 import { MarkerArrayBuilder } from '../../nodes/markers/marker_array.js';
 import { ObjectListMarkers } from '../../nodes/markers/object_markers.js';
 import type { MarkerArrayMsg, ObjectListMsg } from '../../nodes/runtime/msg_types.js';
+import { scan as sampleScan } from './sample_messages.js';
 
-/** A full ESR scan: 64 tracks on the DBC's grid (range 0.1 m, angle 0.1°, range rate 0.01 m/s, width 0.5 m). */
+/** Scan n of sample_messages.ts, stamped 50 ms after scan n − 1 (the ESR's cycle). */
 function scan(n: number): ObjectListMsg {
-  const objects = [];
-  for (let i = 1; i <= 64; i++) {
-    const range = Math.round((5 + ((i * 37 + n) % 1900) / 10) * 10) / 10;
-    const angle = (Math.round(((i * 13) % 900) - 450) / 10) * (Math.PI / 180);
-    const rr = Math.round(((i * 7) % 4000) - 2000) / 100;
-    objects.push({
-      id: i,
-      classification: 0,
-      class_label: '',
-      position: { x: range * Math.cos(angle), y: range * Math.sin(angle), z: 0 },
-      velocity: { x: rr * Math.cos(angle), y: rr * Math.sin(angle), z: 0 },
-      acceleration: { x: 0, y: 0, z: 0 },
-      size: { x: 0, y: ((i % 15) + 1) * 0.5, z: 0 },
-      yaw: Number.NaN,
-      existence_probability: Number.NaN,
-      status: 3,
-      status_label: '',
-    });
-  }
+  const m = sampleScan(n);
   const ns = n * 50_000_000;
-  return { header: { stamp: { sec: 1000 + Math.floor(ns / 1e9), nanosec: ns % 1e9 }, frame_id: 'radar_esr' }, source: 'esr', cycle_counter: n, frames_in_cycle: 65, objects };
+  m.header = { stamp: { sec: 1000 + Math.floor(ns / 1e9), nanosec: ns % 1e9 }, frame_id: 'radar_esr' };
+  return m;
 }
 
 function heapMb(): number {

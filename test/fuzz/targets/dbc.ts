@@ -12,6 +12,7 @@ import { DbcParseError, parseDbc } from '../../../nodes/dbc/parse.js';
 import { projectRoot } from '../../../nodes/runtime/msg_registry.js';
 import { applyEdits, byteEdit, type ByteEdit } from '../mutate.js';
 import { invariant, show, type FuzzProbe, type FuzzTarget } from '../target.js';
+import { prng } from '../../helpers/prng.js';
 
 const ROOT = projectRoot();
 const FILES: string[] = ['test/fixtures/dbc', 'test/fixtures/buslogs/dbc'].flatMap((d) =>
@@ -205,16 +206,6 @@ export const dbcInput: fc.Arbitrary<DbcInput> = fc.record({
 
 // ---- checks ----
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
@@ -348,7 +339,7 @@ export function checkDbc(text: string, payloadSeed: number): void {
   }
   invariant(gen.messages.length === interp.messages.length, `codegen compiled ${gen.messages.length} messages, interpreted ${interp.messages.length}`);
   for (const d of gen.dropped) invariant(typeof d.reason === 'string' && d.reason.length > 0, `dropped message without a reason: ${show(d)}`);
-  const rnd = rng(payloadSeed);
+  const rnd = prng(payloadSeed);
   for (let k = 0; k < gen.messages.length; k++) {
     const m = gen.messages[k];
     invariant(gen.lookup(m.id, m.extended) !== undefined, `message ${m.name} cannot be looked up by its id 0x${m.id.toString(16)}`);
