@@ -65,6 +65,7 @@ import { loadDbcFile } from '../../nodes/dbc/load.js';
 import { PtyPair } from '../helpers/pty.js';
 import { SAMPLE_CASES, sampleMessages } from './sample_messages.js';
 import { processCpuSeconds, Proc } from './ros/proc.js';
+import { logEpochs } from '../../nodes/cli/demo_gnss.js';
 
 const PARTS = (process.env.VIL_BENCH_ROS_PARTS ?? 'publish,can_bridge,latency').split(',');
 const SCALE = Number(process.env.VIL_BENCH_ROS_SCALE ?? 1);
@@ -352,15 +353,7 @@ function summary(ms: number[]): string {
 
 /** The ZED-F9P log's epochs: [up to and including GST, the rest], with the GGA latitude of the epoch. */
 function ubloxEpochs(): { head: string; tail: string; latitude: number }[] {
-  const lines = readFileSync(join(root, 'test/fixtures/gnss/ublox-zed-f9p-nmea.log'), 'latin1')
-    .split(/\r?\n/)
-    .filter((l) => l.startsWith('$'));
-  const epochs: string[][] = [];
-  for (const l of lines) {
-    if (l.slice(3, 6) === 'RMC' || epochs.length === 0) epochs.push([]);
-    epochs[epochs.length - 1].push(l);
-  }
-  return epochs.map((e) => {
+  return logEpochs(readFileSync(join(root, 'test/fixtures/gnss/ublox-zed-f9p-nmea.log'), 'latin1')).map((e) => {
     const gst = e.findIndex((l) => l.slice(3, 6) === 'GST');
     if (gst < 0) throw new Error(`an epoch of the u-blox log has no GST: ${e[0]}`);
     const gga = e.find((l) => l.slice(3, 6) === 'GGA')!.split(',');

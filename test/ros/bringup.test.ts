@@ -15,6 +15,7 @@ import { PtyPair } from '../helpers/pty.js';
 import { readChk } from '../rtk_serial/nmea_helpers.js';
 import { launch, Probe, ros2, until, vilEnv, type Proc, type ProbeMessage } from './procs.js';
 import { root } from './helpers.js';
+import { logEpochs } from '../../nodes/cli/demo_gnss.js';
 
 const FIX = join(root, 'test/fixtures');
 const RECORDING = join(FIX, 'buslogs/mf4/css_2F6913DB_1089_00000001.MF4');
@@ -22,15 +23,7 @@ const GNSS_DBC = join(FIX, 'buslogs/dbc/gnss.dbc');
 
 /** The u-blox log as the receiver sends it: epochs (an epoch starts with RMC), CR LF line ends. */
 function ubloxEpochs(): string[] {
-  const lines = readFileSync(join(FIX, 'gnss/ublox-zed-f9p-nmea.log'), 'latin1')
-    .split(/\r?\n/)
-    .filter((l) => l.startsWith('$'));
-  const epochs: string[][] = [];
-  for (const l of lines) {
-    if (l.slice(3, 6) === 'RMC' || epochs.length === 0) epochs.push([]);
-    epochs[epochs.length - 1].push(l);
-  }
-  return epochs.map((e) => e.map((l) => `${l}\r\n`).join(''));
+  return logEpochs(readFileSync(join(FIX, 'gnss/ublox-zed-f9p-nmea.log'), 'latin1')).map((e) => e.map((l) => `${l}\r\n`).join(''));
 }
 
 /** gpsd's most complete TPV (with altHAE) per epoch time, ISO string → report. */
